@@ -1,0 +1,5 @@
+"""``python -m ssc_kg``: same as the ``ssc-kg`` command."""
+
+from ssc_kg.cli import main
+
+main()

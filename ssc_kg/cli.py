@@ -1,0 +1,336 @@
+"""The ``ssc-kg`` command: a thin layer over the :mod:`ssc_kg` API."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from .errors import SscKgError
+from .formats import FORMATS, format_from_path, format_names, resolve_format
+from .io import write_all
+from .query import RESULT_FORMATS
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_NONCONFORMING = 1
+EXIT_ERROR = 2
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process ended by SIGPIPE
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+RDF_FORMAT_CHOICE = click.Choice(format_names(), case_sensitive=False)
+RDF_FORMAT_HELP = "; ".join(
+    f.name + (f" ({', '.join(f.aliases)})" if f.aliases else "") for f in FORMATS.values()
+)
+
+
+class CliError(click.ClickException):
+    """A one-line ``Error: ...`` on stderr and exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+
+def _fail(error: Exception) -> NoReturn:
+    raise CliError(str(error)) from None
+
+
+def _exit_on_broken_pipe() -> NoReturn:
+    """The reader went away (``ssc-kg export | head -1``): end quietly.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush cannot
+    raise BrokenPipeError again and print "Exception ignored ...".
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _emit(data: bytes | str) -> None:
+    """Write to stdout, ending quietly if the pipe is closed."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        sys.stdout.flush()
+        write_all(sys.stdout.buffer, payload)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _exit_on_broken_pipe()
+
+
+def _handle_errors(func: F) -> F:
+    """Turn library errors into one-line messages with exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SscKgError as error:
+            _fail(error)
+        except OSError as error:
+            if isinstance(error, BrokenPipeError):
+                _exit_on_broken_pipe()
+            where = f"{error.filename}: " if error.filename else ""
+            raise CliError(f"{where}{error.strerror or error}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- shared options
+
+_FILE = click.Path(path_type=Path, dir_okay=False, allow_dash=True)
+
+
+def data_options(func: F) -> F:
+    """``--data``, ``--no-shipped``, ``--input-format``: which RDF to load."""
+    decorators = [
+        click.option(
+            "--data",
+            "data",
+            multiple=True,
+            type=_FILE,
+            metavar="FILE",
+            help="Extra RDF file to load (repeatable; format from the extension; '-' is stdin).",
+        ),
+        click.option(
+            "--no-shipped",
+            is_flag=True,
+            help="Do not load the dataset shipped with the package.",
+        ),
+        click.option(
+            "--input-format",
+            type=RDF_FORMAT_CHOICE,
+            metavar="FORMAT",
+            default=None,
+            help="Format of stdin ('-') and of files with an unknown extension "
+            "(same names as export --format).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _load(data: Sequence[Path], no_shipped: bool, input_format: str | None) -> Dataset:
+    from .io import load
+
+    return load(list(data), shipped=not no_shipped, input_format=input_format)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(name="ssc-kg", context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="ssc-kg", prog_name="ssc-kg")
+def cli() -> None:
+    """Work with the ssc-kg knowledge graph: export, validate, query, count.
+
+    Every command reads the dataset shipped with the package; add your own files
+    with --data (or use --no-shipped to read only those).
+
+    \b
+    Exit status:
+      0  success; for validate: the data conforms
+      1  validate: the data does not conform (has violations)
+      2  usage error or bad input (malformed file, unknown format, SPARQL error)
+    """
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--format",
+    "fmt",
+    type=RDF_FORMAT_CHOICE,
+    metavar="FORMAT",
+    default=None,
+    help=f"Output format: {RDF_FORMAT_HELP}. Default: from the -o extension, else trig.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write to FILE (atomically: complete file or unchanged) instead of stdout; '-' is stdout.",
+)
+@data_options
+@_handle_errors
+def export(
+    fmt: str | None,
+    output: Path | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Write the dataset in one RDF format (deterministic output).
+
+    \b
+    Formats that keep named graphs (provenance): trig (default), nquads, jsonld.
+    Triple formats turtle, nt, xml write the UNION of all graphs: named graphs
+    are merged and their names are lost.
+    """
+    from .io import serialize, write_atomic
+
+    to_file = output is not None and str(output) != "-"
+    if fmt is not None:
+        target = resolve_format(fmt)
+    elif to_file:
+        assert output is not None
+        target = format_from_path(output)
+    else:
+        target = FORMATS["trig"]
+    payload = serialize(_load(data, no_shipped, input_format), target)
+    if to_file:
+        assert output is not None
+        write_atomic(output, payload)
+    else:
+        _emit(payload)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("files", nargs=-1, type=_FILE, metavar="[FILE]...")
+@click.option(
+    "--shapes",
+    multiple=True,
+    type=_FILE,
+    metavar="FILE",
+    help="SHACL shapes file (repeatable). Default: the shipped shapes.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@data_options
+@_handle_errors
+def validate(
+    files: tuple[Path, ...],
+    shapes: tuple[Path, ...],
+    fmt: str,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Check the dataset (plus FILEs) against the SHACL shapes.
+
+    Validation runs on the union of all graphs; every named graph must also be
+    described in the default graph. Only violations fail; warnings are shown.
+    Exit status 0 if the data conforms, 1 if not, 2 on errors.
+    """
+    from .validate import validate as run_validation
+
+    dataset = _load([*files, *data], no_shipped, input_format)
+    report = run_validation(dataset, shapes=list(shapes) if shapes else None)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    _emit(report.to_json() if fmt == "json" else report.to_text())
+    sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMING)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("sparql", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=_FILE,
+    default=None,
+    help="Read the query from FILE ('-' is stdin).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        list(dict.fromkeys([*RESULT_FORMATS, *format_names()])), case_sensitive=False
+    ),
+    metavar="FORMAT",
+    default=None,
+    help=(
+        "Output format. SELECT/ASK: table (default), csv, tsv, json, xml (SPARQL results). "
+        "CONSTRUCT/DESCRIBE: an RDF format (default turtle; xml is RDF/XML)."
+    ),
+)
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Allow SERVICE clauses (federated queries over the network).",
+)
+@data_options
+@_handle_errors
+def query(
+    sparql: str | None,
+    query_file: Path | None,
+    fmt: str | None,
+    allow_network: bool,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Run a SPARQL query (given as SPARQL or with -f FILE).
+
+    The default graph is the union of all graphs; GRAPH ?g { ... } matches each
+    named graph. The prefixes ssc:, sscid:, sscg:, rdfs:, skos:, prov:, ... are
+    predeclared.
+    """
+    from .query import query as run_query
+
+    if (sparql is None) == (query_file is None):
+        raise click.UsageError("give the query either as an argument or with -f FILE")
+    if query_file is not None:
+        try:
+            if str(query_file) == "-":
+                text = sys.stdin.read()
+            else:
+                text = query_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise CliError(f"{query_file}: cannot read query: {reason}") from None
+    else:
+        assert sparql is not None
+        text = sparql
+    dataset = _load(data, no_shipped, input_format)
+    result = run_query(dataset, text, allow_network=allow_network)
+    default = "turtle" if result.kind == "construct" else "table"
+    _emit(result.serialize(fmt or default))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@data_options
+@_handle_errors
+def stats(fmt: str, data: tuple[Path, ...], no_shipped: bool, input_format: str | None) -> None:
+    """Count triples, named graphs, resources per class and labels per language."""
+    from .stats import stats as compute_stats
+
+    result = compute_stats(_load(data, no_shipped, input_format))
+    _emit(result.to_json() if fmt == "json" else result.to_text())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``ssc-kg`` console script."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="ssc-kg")
+    except BrokenPipeError:  # pragma: no cover - raised outside _emit
+        _exit_on_broken_pipe()

@@ -1,0 +1,427 @@
+"""SHACL validation of the dataset.
+
+pyshacl runs on the UNION of all graphs as one :class:`rdflib.Graph` (a claim graph
+alone lacks the types that live in ``sscg:entities``; pyshacl would otherwise
+validate each named graph separately). Two dataset-level checks that SHACL cannot
+express on a union graph are added:
+
+* :data:`DATASET_GRAPHS_DESCRIBED`: every named graph is described in the default
+  graph (``<G> a ssc:Claim`` or one of its subclasses, or ``ssc:CuratedGraph``);
+* :data:`DATASET_LITERALS_WELL_FORMED`: no ill-typed literal such as
+  ``"abc"^^xsd:date`` (pyshacl may mis-handle them, e.g. in range comparisons).
+
+Only ``sh:Violation`` results make the data non-conforming; warnings and infos are
+reported but do not fail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from .errors import SscKgError, ValidationError
+from .io import PathLike, parse_files, quiet_rdflib, rdflib_quads, union_graph
+from .namespaces import SSC, compact_iri
+
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph
+    from rdflib.term import Node
+
+__all__ = [
+    "CLAIM_GRAPH_TYPES",
+    "DATASET_GRAPHS_DESCRIBED",
+    "DATASET_LITERALS_WELL_FORMED",
+    "Severity",
+    "ValidationReport",
+    "ValidationResult",
+    "validate",
+]
+
+Severity: TypeAlias = Literal["Violation", "Warning", "Info"]
+
+DATASET_GRAPHS_DESCRIBED = SSC + "DatasetGraphsDescribed"
+"""``source_shape`` of results for named graphs not described in the default graph."""
+
+DATASET_LITERALS_WELL_FORMED = SSC + "DatasetLiteralsWellFormed"
+"""``source_shape`` of results for ill-typed literals."""
+
+CLAIM_GRAPH_TYPES: tuple[str, ...] = tuple(
+    SSC + name
+    for name in ("Claim", "SeedClaim", "PrimarySourceClaim", "CuratorInference", "CuratedGraph")
+)
+"""A named graph ``G`` is described when the default graph has ``G a T`` for one of these."""
+
+_SH = "http://www.w3.org/ns/shacl#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_SEVERITY_ORDER: dict[str, int] = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+def _show(node: Node | None) -> str:
+    """A term as people read it: prefixed name, <iri>, "literal"@lang, _:bnode."""
+    from rdflib import BNode, Literal, URIRef
+
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return compact_iri(str(node))
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    if isinstance(node, Literal):
+        text = json.dumps(str(node), ensure_ascii=False)
+        if node.language:
+            return f"{text}@{node.language}"
+        if node.datatype is not None:
+            return f"{text}^^{compact_iri(str(node.datatype))}"
+        return text
+    return str(node)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result (one ``sh:ValidationResult``)."""
+
+    focus_node: Node
+    path: Node | None
+    value: Node | None
+    message: str
+    severity: Severity
+    source_shape: Node | None
+    constraint_component: Node | None
+    path_text: str = ""
+    """The property path as SPARQL-like text (``ex:a/ex:b``, ``^ex:p``), for display."""
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        return (
+            _SEVERITY_ORDER[self.severity],
+            _show(self.focus_node),
+            self.path_text,
+            self.message,
+            _show(self.value),
+            _show(self.source_shape),
+            _show(self.constraint_component),
+        )
+
+    def to_text(self) -> str:
+        """``[VIOLATION] sscid:x rdfs:label: message`` (one line)."""
+        where = _show(self.focus_node) + (f" {self.path_text}" if self.path_text else "")
+        message = " ".join(self.message.split())
+        return f"[{self.severity.upper()}] {where}: {message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; terms in N-Triples syntax (``None`` when absent)."""
+
+        from rdflib import URIRef
+
+        def nt(node: Node | None) -> str | None:
+            return None if node is None else node.n3()
+
+        return {
+            "focus_node": nt(self.focus_node),
+            # an IRI in N-Triples syntax; a complex path (blank node) as SPARQL-like text
+            "path": nt(self.path) if isinstance(self.path, URIRef) else (self.path_text or None),
+            "value": nt(self.value),
+            "message": self.message,
+            "severity": self.severity,
+            "source_shape": nt(self.source_shape),
+            "constraint_component": nt(self.constraint_component),
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Outcome of :func:`validate`."""
+
+    conforms: bool
+    """True when there is no ``sh:Violation`` (warnings and infos do not fail)."""
+    results: tuple[ValidationResult, ...]
+    """All findings, sorted (violations first)."""
+    notes: tuple[str, ...] = field(default=())
+    """Warnings logged by pyshacl while validating (e.g. about the shapes)."""
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{self.count(s)} {s.lower()}{'s' if self.count(s) != 1 else ''}"
+            for s in ("Violation", "Warning", "Info")
+        )
+        verdict = "conforms" if self.conforms else "does not conform"
+        return f"{verdict} ({counts})"
+
+    def to_text(self) -> str:
+        """One line per finding, sorted, then a summary line."""
+        lines = [r.to_text() for r in self.results]
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conforms": self.conforms,
+            "counts": {s.lower(): self.count(s) for s in ("Violation", "Warning", "Info")},
+            "results": [r.to_dict() for r in self.results],
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _path_text(graph: Graph, node: Node | None, depth: int = 0) -> str:
+    """Render a SHACL property path (IRI, sequence, ^inverse, alternatives, * + ?)."""
+    from rdflib import RDF, BNode, URIRef
+    from rdflib.collection import Collection
+
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return compact_iri(str(node))
+    if not isinstance(node, BNode) or depth > 20:
+        return _show(node)
+    sh = {
+        name: URIRef(_SH + name)
+        for name in (
+            "inversePath",
+            "alternativePath",
+            "zeroOrMorePath",
+            "oneOrMorePath",
+            "zeroOrOnePath",
+        )
+    }
+
+    def sub(n: Node) -> str:
+        text = _path_text(graph, n, depth + 1)
+        return text if isinstance(n, URIRef) else f"({text})"
+
+    if (node, RDF.first, None) in graph:
+        return "/".join(sub(n) for n in Collection(graph, node))
+    inverse = graph.value(node, sh["inversePath"])
+    if inverse is not None:
+        return "^" + sub(inverse)
+    alternatives = graph.value(node, sh["alternativePath"])
+    if alternatives is not None:
+        return "|".join(sub(n) for n in Collection(graph, alternatives))
+    for name, mark in (("zeroOrMorePath", "*"), ("oneOrMorePath", "+"), ("zeroOrOnePath", "?")):
+        inner = graph.value(node, sh[name])
+        if inner is not None:
+            return sub(inner) + mark
+    return _show(node)
+
+
+def _pick_message(graph: Graph, result: Node) -> str:
+    from rdflib import Literal, URIRef
+
+    messages = [
+        m for m in graph.objects(result, URIRef(_SH + "resultMessage")) if isinstance(m, Literal)
+    ]
+    if not messages:
+        return "(no message)"
+
+    def rank(m: Literal) -> tuple[int, str]:
+        lang = (m.language or "").lower()
+        return (0 if lang in ("", "en") or lang.startswith("en-") else 1, str(m))
+
+    return str(sorted(messages, key=rank)[0])
+
+
+def _results_from_report(report: Graph, shapes: Graph) -> Iterator[ValidationResult]:
+    from rdflib import RDF, URIRef
+
+    sh = URIRef
+    for result in report.subjects(RDF.type, sh(_SH + "ValidationResult")):
+        severity_node = report.value(result, sh(_SH + "resultSeverity"))
+        severity_name = str(severity_node).removeprefix(_SH) if severity_node else "Violation"
+        severity: Severity = (
+            severity_name if severity_name in ("Violation", "Warning", "Info") else "Violation"  # type: ignore[assignment]
+        )
+        path = report.value(result, sh(_SH + "resultPath"))
+        path_graph = report if path is not None and (path, None, None) in report else shapes
+        focus = report.value(result, sh(_SH + "focusNode"))
+        if focus is None:  # pragma: no cover - pyshacl always sets it
+            continue
+        yield ValidationResult(
+            focus_node=focus,
+            path=path,
+            value=report.value(result, sh(_SH + "value")),
+            message=_pick_message(report, result),
+            severity=severity,
+            source_shape=report.value(result, sh(_SH + "sourceShape")),
+            constraint_component=report.value(result, sh(_SH + "sourceConstraintComponent")),
+            path_text=_path_text(path_graph, path),
+        )
+
+
+def _check_graphs_described(dataset: Dataset | Graph) -> Iterator[ValidationResult]:
+    from rdflib import URIRef
+
+    typed: dict[Node, set[str]] = {}
+    named: set[Node] = set()
+    for s, p, o, g in rdflib_quads(dataset):
+        if g is None:
+            if str(p) == _RDF_TYPE:
+                typed.setdefault(s, set()).add(str(o))
+        else:
+            named.add(g)
+    wanted = set(CLAIM_GRAPH_TYPES)
+    kinds = ", ".join(compact_iri(t) for t in CLAIM_GRAPH_TYPES)
+    for graph in sorted(named, key=lambda n: n.n3()):
+        if typed.get(graph, set()) & wanted:
+            continue
+        yield ValidationResult(
+            focus_node=graph,
+            path=URIRef(_RDF_TYPE),
+            value=None,
+            message=f"named graph is not described in the default graph (needs rdf:type {kinds})",
+            severity="Violation",
+            source_shape=URIRef(DATASET_GRAPHS_DESCRIBED),
+            constraint_component=URIRef(_SH + "ClassConstraintComponent"),
+            path_text="rdf:type",
+        )
+
+
+def _check_literals(union: Graph) -> Iterator[ValidationResult]:
+    from rdflib import Literal, URIRef
+
+    for s, p, o in union:
+        if isinstance(o, Literal) and o.ill_typed:
+            yield ValidationResult(
+                focus_node=s,
+                path=p,
+                value=o,
+                message=(
+                    f"ill-typed literal: {str(o)!r} is not a valid {compact_iri(str(o.datatype))}"
+                ),
+                severity="Violation",
+                source_shape=URIRef(DATASET_LITERALS_WELL_FORMED),
+                constraint_component=URIRef(_SH + "DatatypeConstraintComponent"),
+                path_text=compact_iri(str(p)),
+            )
+
+
+class _CollectLogs(logging.Filter):
+    """Collects pyshacl's log records instead of letting them reach stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            self.messages.append(" ".join(record.getMessage().split()))
+        return False
+
+
+def _load_shapes(shapes: Sequence[PathLike] | Graph | None) -> Graph:
+    from rdflib import Graph
+
+    from .resources import shape_files
+
+    if isinstance(shapes, Graph):
+        return shapes
+    if isinstance(shapes, (str, os.PathLike)):  # one path
+        shapes = [shapes]
+    paths = list(shape_files() if shapes is None else shapes)
+    return union_graph(parse_files(paths))
+
+
+def _refuse_network_in_shapes(shapes: Graph) -> None:
+    """SHACL-SPARQL constraints run in rdflib, whose SERVICE would go to the network."""
+    from rdflib import Literal, URIRef
+
+    from .query import _uses_service
+
+    for name in ("select", "ask", "construct", "update"):
+        for _, text in shapes.subject_objects(URIRef(_SH + name)):
+            if isinstance(text, Literal) and _uses_service(str(text)):
+                raise ValidationError(
+                    f"a SHACL-SPARQL sh:{name} uses SERVICE (network access), which is refused"
+                )
+
+
+def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[Graph, list[str]]:
+    collector = _CollectLogs()
+    logger = logging.getLogger("pyshacl-validate")
+    logger.addFilter(collector)
+    try:
+        with warnings.catch_warnings():
+            # pyshacl uses rdflib APIs deprecated in rdflib 7.x; not actionable here.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import pyshacl
+
+            _conforms, report, _text = pyshacl.validate(
+                data,
+                shacl_graph=shapes,
+                inference="none",
+                advanced=True,
+                allow_warnings=True,
+                allow_infos=True,
+                do_owl_imports=False,
+                meta_shacl=False,
+                abort_on_first=False,
+            )
+    except SscKgError:
+        raise
+    except Exception as error:  # pyshacl raises many kinds; never show a traceback
+        raise ValidationError(
+            f"SHACL validation could not run: {type(error).__name__}: {error}"
+        ) from None
+    finally:
+        logger.removeFilter(collector)
+    from rdflib import Graph
+
+    if not isinstance(report, Graph):
+        raise ValidationError(f"SHACL validation could not run: {report}")
+    return report, collector.messages
+
+
+def validate(
+    ds: Dataset | Graph | None = None,
+    *,
+    shapes: Sequence[PathLike] | Graph | None = None,
+) -> ValidationReport:
+    """Validate a dataset against SHACL shapes.
+
+    :param ds: the dataset; ``None`` loads the shipped dataset (:func:`ssc_kg.load`).
+    :param shapes: shapes files, or a shapes graph; ``None`` uses the shipped
+        ``shapes/*.ttl``.
+    :returns: a :class:`ValidationReport`; ``conforms`` is False only for violations.
+    :raises InputError: unreadable or malformed shapes (or shipped data).
+    :raises ValidationError: pyshacl failed (e.g. broken shapes).
+    """
+    if ds is None:
+        from .io import load
+
+        ds = load()
+    with quiet_rdflib():
+        shapes_graph = _load_shapes(shapes)
+        data = union_graph(ds)
+        found: list[ValidationResult] = []
+        notes: list[str] = []
+        if len(shapes_graph):
+            _refuse_network_in_shapes(shapes_graph)
+            report, notes = _run_pyshacl(data, shapes_graph)
+            found.extend(_results_from_report(report, shapes_graph))
+        found.extend(_check_graphs_described(ds))
+        found.extend(_check_literals(data))
+    results = tuple(sorted(_dedupe(found), key=ValidationResult.sort_key))
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms=conforms, results=results, notes=tuple(notes))
+
+
+def _dedupe(results: Iterable[ValidationResult]) -> list[ValidationResult]:
+    seen: set[tuple[str, ...]] = set()
+    unique = []
+    for result in results:
+        key = (*result.sort_key()[1:], result.severity)
+        if key not in seen:
+            seen.add(key)
+            unique.append(result)
+    return unique
