@@ -141,3 +141,40 @@ def test_installed_package_carries_its_data(tmp_path: Path) -> None:
         assert files, f"no {folder} files found"
         assert all(Path(f).parent == package / folder for f in files), files
     assert sorted(Path(f).name for f in data) == [p.name for p in DATA_FILES]
+
+
+JS_DIR = REPO / "tests" / "js"
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(
+    NODE is None or not (JS_DIR / "node_modules" / "jsonld").is_dir(),
+    reason="jsonld.js not installed (needs node; run: npm ci --prefix tests/js)",
+)
+def test_jsonld_export_read_by_jsonld_js_in_safe_mode(shipped: object, tmp_path: Path) -> None:
+    """jsonld.js in safe mode fails on any term our context would silently drop."""
+    path = tmp_path / "ssc.jsonld"
+    path.write_bytes(ssc_kg.serialize(shipped, "jsonld"))  # type: ignore[arg-type]
+    done = subprocess.run(
+        [str(NODE), str(JS_DIR / "jsonld-safe.mjs"), str(path)],
+        capture_output=True, check=False, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    parsed = list(ox.parse(done.stdout, ox.RdfFormat.N_QUADS))
+    assert_isomorphic_datasets(parsed, _expected(union=False))
+
+
+@pytest.mark.skipif(
+    NODE is None or not (JS_DIR / "node_modules" / "jsonld").is_dir(),
+    reason="jsonld.js not installed (needs node; run: npm ci --prefix tests/js)",
+)
+def test_jsonld_safe_mode_harness_catches_a_dropped_term(tmp_path: Path) -> None:
+    """The check above can fail: a key the context does not map is an error in safe mode."""
+    path = tmp_path / "bad.jsonld"
+    path.write_text('{"@context": {"a": "http://ex/a"}, "@id": "http://ex/s", "a": "x", "b": "y"}')
+    done = subprocess.run(
+        [str(NODE), str(JS_DIR / "jsonld-safe.mjs"), str(path)],
+        capture_output=True, check=False, timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Safe mode" in done.stderr.decode()
