@@ -124,6 +124,17 @@ def data_options(func: F) -> F:
     return func
 
 
+text_or_json_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs.",
+)
+"""``--format text|json`` of the commands that print a report (validate, stats)."""
+
+
 def _load(data: Sequence[Path], no_shipped: bool, input_format: str | None) -> Dataset:
     from .io import load
 
@@ -208,14 +219,7 @@ def export(
     metavar="FILE",
     help="SHACL shapes file (repeatable). Default: the shipped shapes.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@text_or_json_option
 @data_options
 @_handle_errors
 def validate(
@@ -310,14 +314,7 @@ def query(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@text_or_json_option
 @data_options
 @_handle_errors
 def stats(fmt: str, data: tuple[Path, ...], no_shipped: bool, input_format: str | None) -> None:
