@@ -17,11 +17,16 @@ True
 >>> trig = ssc_kg.serialize(ds, "trig")     # bytes, identical from run to run
 >>> ssc_kg.stats(ds).triples == sum(1 for _ in ds.quads((None, None, None, None)))
 True
+
+The engine underneath is pyoxigraph: ``parse_quads``, ``serialize_quads``,
+``query_quads`` and ``stats_quads`` work on :class:`pyoxigraph.Quad` lists without
+rdflib (the functions above convert to and from rdflib around them), and
+:mod:`ssc_kg.store` keeps a parsed dataset on disk (``store.build``, ``open_store``).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 # These modules only import the standard library at import time; rdflib, pyoxigraph,
 # pyshacl and pyld are imported inside the functions that need them. Importing the
@@ -29,33 +34,51 @@ from importlib.metadata import PackageNotFoundError, version
 # ``ssc_kg.stats`` always be the functions, never the same-named submodules.
 from .errors import FormatError, InputError, QueryError, SscKgError, ValidationError
 from .formats import FORMATS, Format
-from .io import load, serialize, write_atomic
-from .query import QueryResult, query
-from .stats import Stats, stats
+from .io import load, parse_quads, serialize, serialize_quads, write_atomic
+from .query import QueryResult, query, query_quads
+from .stats import Stats, stats, stats_quads
+from .store import KgStore, StoreError, open_store
 from .validate import ValidationReport, ValidationResult, validate
 
-try:
-    __version__ = version("ssc-kg")
-except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed metadata on first use (it is slow to import)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("ssc-kg")
+        except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",
     "Format",
     "FormatError",
     "InputError",
+    "KgStore",
     "QueryError",
     "QueryResult",
     "SscKgError",
     "Stats",
+    "StoreError",
     "ValidationError",
     "ValidationReport",
     "ValidationResult",
     "__version__",
     "load",
+    "open_store",
+    "parse_quads",
     "query",
+    "query_quads",
     "serialize",
+    "serialize_quads",
     "stats",
+    "stats_quads",
     "validate",
     "write_atomic",
 ]

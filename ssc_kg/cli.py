@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
 
 import click
 
@@ -17,7 +17,9 @@ from .io import write_all
 from .query import RESULT_FORMATS
 
 if TYPE_CHECKING:
-    from rdflib import Dataset
+    from pyoxigraph import Quad
+
+    from .store import KgStore
 
 __all__ = ["cli", "main"]
 
@@ -66,6 +68,16 @@ def _emit(data: bytes | str) -> None:
     try:
         sys.stdout.flush()
         write_all(sys.stdout.buffer, payload)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _exit_on_broken_pipe()
+
+
+def _emit_with(write: Callable[[BinaryIO], None]) -> None:
+    """Let *write* write to stdout, ending quietly if the pipe is closed."""
+    try:
+        sys.stdout.flush()
+        write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         _exit_on_broken_pipe()
@@ -135,10 +147,35 @@ text_or_json_option = click.option(
 """``--format text|json`` of the commands that print a report (validate, stats)."""
 
 
-def _load(data: Sequence[Path], no_shipped: bool, input_format: str | None) -> Dataset:
-    from .io import load
+def _load_quads(data: Sequence[Path], no_shipped: bool, input_format: str | None) -> list[Quad]:
+    """The quads of the shipped data (unless *no_shipped*) and *data*, without rdflib."""
+    from .io import parse_quads, source_paths
 
-    return load(list(data), shipped=not no_shipped, input_format=input_format)
+    return parse_quads(source_paths(list(data), shipped=not no_shipped), input_format=input_format)
+
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    default=None,
+    help="Read the data from the store DIR built by 'ssc-kg load' (instead of parsing files).",
+)
+"""``--store DIR`` of export, query and stats."""
+
+
+def _open_store(
+    store_dir: Path, data: Sequence[Path], no_shipped: bool, input_format: str | None
+) -> KgStore:
+    from .store import open_store
+
+    if data or no_shipped or input_format:
+        raise click.UsageError(
+            "--store cannot be combined with --data, --no-shipped or --input-format "
+            "(the store holds its data; rebuild it with 'ssc-kg load')"
+        )
+    return open_store(store_dir)
 
 
 # --------------------------------------------------------------------------- commands
@@ -176,11 +213,13 @@ def cli() -> None:
     default=None,
     help="Write to FILE (atomically: complete file or unchanged) instead of stdout; '-' is stdout.",
 )
+@store_option
 @data_options
 @_handle_errors
 def export(
     fmt: str | None,
     output: Path | None,
+    store_dir: Path | None,
     data: tuple[Path, ...],
     no_shipped: bool,
     input_format: str | None,
@@ -192,7 +231,8 @@ def export(
     Triple formats turtle, nt, xml write the UNION of all graphs: named graphs
     are merged and their names are lost.
     """
-    from .io import serialize, write_atomic
+    from .io import open_atomic, serialize_quads, write_atomic
+    from .progress import progress
 
     to_file = output is not None and str(output) != "-"
     if fmt is not None:
@@ -202,7 +242,18 @@ def export(
         target = format_from_path(output)
     else:
         target = FORMATS["trig"]
-    payload = serialize(_load(data, no_shipped, input_format), target)
+    if store_dir is not None:
+        store = _open_store(store_dir, data, no_shipped, input_format)
+        if to_file:
+            assert output is not None
+            with progress(f"exporting {target.label}"), open_atomic(output) as handle:
+                store.write(target, handle)
+        else:
+            with progress(f"exporting {target.label}", quiet_on_stdout_tty=True):
+                _emit_with(lambda stream: store.write(target, stream))
+        return
+    with progress(f"exporting {target.label}"):
+        payload = serialize_quads(_load_quads(data, no_shipped, input_format), target)
     if to_file:
         assert output is not None
         write_atomic(output, payload)
@@ -219,13 +270,35 @@ def export(
     metavar="FILE",
     help="SHACL shapes file (repeatable). Default: the shipped shapes.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "fast", "pyshacl"], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help=(
+        "SHACL engine: fast (SPARQL on Oxigraph, for the SHACL Core subset of "
+        "docs/validation.md), pyshacl (the reference), or auto: fast when the shapes "
+        "allow it, else pyshacl. Same report either way."
+    ),
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Queries the fast engine runs in parallel. Default 0: one per CPU (at most 4).",
+)
 @text_or_json_option
+@store_option
 @data_options
 @_handle_errors
 def validate(
     files: tuple[Path, ...],
     shapes: tuple[Path, ...],
+    engine: str,
+    jobs: int,
     fmt: str,
+    store_dir: Path | None,
     data: tuple[Path, ...],
     no_shipped: bool,
     input_format: str | None,
@@ -236,10 +309,24 @@ def validate(
     described in the default graph. Only violations fail; warnings are shown.
     Exit status 0 if the data conforms, 1 if not, 2 on errors.
     """
+    from .progress import progress
     from .validate import validate as run_validation
 
-    dataset = _load([*files, *data], no_shipped, input_format)
-    report = run_validation(dataset, shapes=list(shapes) if shapes else None)
+    if jobs == 0:
+        jobs = max(1, min(os.cpu_count() or 1, 4))
+    with progress("validating"):
+        if store_dir is not None:
+            if files:
+                raise click.UsageError("--store cannot be combined with FILE arguments")
+            quads = _open_store(store_dir, data, no_shipped, input_format).quads()
+        else:
+            quads = _load_quads([*files, *data], no_shipped, input_format)
+        report = run_validation(
+            quads,
+            shapes=list(shapes) if shapes else None,
+            engine=engine.lower(),  # type: ignore[arg-type]
+            jobs=jobs,
+        )
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     _emit(report.to_json() if fmt == "json" else report.to_text())
@@ -274,6 +361,7 @@ def validate(
     is_flag=True,
     help="Allow SERVICE clauses (federated queries over the network).",
 )
+@store_option
 @data_options
 @_handle_errors
 def query(
@@ -281,6 +369,7 @@ def query(
     query_file: Path | None,
     fmt: str | None,
     allow_network: bool,
+    store_dir: Path | None,
     data: tuple[Path, ...],
     no_shipped: bool,
     input_format: str | None,
@@ -291,7 +380,8 @@ def query(
     named graph. The prefixes ssc:, sscid:, sscg:, rdfs:, skos:, prov:, ... are
     predeclared.
     """
-    from .query import query as run_query
+    from .progress import progress
+    from .query import query_quads
 
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give the query either as an argument or with -f FILE")
@@ -307,22 +397,73 @@ def query(
     else:
         assert sparql is not None
         text = sparql
-    dataset = _load(data, no_shipped, input_format)
-    result = run_query(dataset, text, allow_network=allow_network)
+    with progress("querying"):
+        if store_dir is not None:
+            store = _open_store(store_dir, data, no_shipped, input_format)
+            result = store.query(text, allow_network=allow_network)
+        else:
+            quads = _load_quads(data, no_shipped, input_format)
+            result = query_quads(quads, text, allow_network=allow_network)
     default = "turtle" if result.kind == "construct" else "table"
     _emit(result.serialize(fmt or default))
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @text_or_json_option
+@store_option
 @data_options
 @_handle_errors
-def stats(fmt: str, data: tuple[Path, ...], no_shipped: bool, input_format: str | None) -> None:
+def stats(
+    fmt: str,
+    store_dir: Path | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
     """Count triples, named graphs, resources per class and labels per language."""
-    from .stats import stats as compute_stats
+    from .progress import progress
+    from .stats import stats_quads
 
-    result = compute_stats(_load(data, no_shipped, input_format))
+    with progress("counting"):
+        if store_dir is not None:
+            result = _open_store(store_dir, data, no_shipped, input_format).stats()
+        else:
+            result = stats_quads(_load_quads(data, no_shipped, input_format))
     _emit(result.to_json() if fmt == "json" else result.to_text())
+
+
+@cli.command(name="load", context_settings=CONTEXT_SETTINGS)
+@click.argument("files", nargs=-1, type=_FILE, metavar="[FILE]...")
+@click.option(
+    "--store",
+    "store_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="The store directory to build (replaced if it is an ssc-kg store).",
+)
+@data_options
+@_handle_errors
+def load_store(
+    files: tuple[Path, ...],
+    store_dir: Path,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Build a persistent store in DIR from the dataset plus FILEs.
+
+    Parses once; then 'export', 'query' and 'stats' with --store DIR use the store
+    instead of parsing again. The store is built beside DIR and renamed into place
+    (never half-built); it records each source's path, size and SHA-256.
+    """
+    from .progress import progress
+    from .store import build
+
+    with progress("loading"):
+        store = build(store_dir, [*files, *data], shipped=not no_shipped, input_format=input_format)
+    sources = len(store.sources)
+    click.echo(f"{store_dir}: {len(store)} quads from {sources} file{'s' if sources != 1 else ''}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .namespaces import compact_iri
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
     from rdflib import Dataset, Graph
 
-__all__ = ["Stats", "stats"]
+__all__ = ["Stats", "stats", "stats_quads", "stats_store"]
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LABELS = (
@@ -70,33 +72,131 @@ class Stats:
         return "\n".join(lines) + "\n"
 
 
-def stats(ds: Dataset | Graph) -> Stats:
-    """Count triples, named graphs, resources per class and labels per language."""
-    from rdflib import Literal
+def _sorted_counts(
+    classes: Counter[str], languages: Counter[str]
+) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+    return (
+        tuple(sorted(classes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        tuple(sorted(languages.items())),
+    )
 
-    from .io import rdflib_quads
 
-    quads = 0
+def stats_quads(quads: Iterable[ox.Quad]) -> Stats:
+    """:func:`stats` of pyoxigraph quads (duplicates count once, as in a dataset)."""
+    import pyoxigraph as ox
+
+    unique = quads if isinstance(quads, (set, frozenset)) else set(quads)
+    default_graph, literal = ox.DefaultGraph, ox.Literal
     default = 0
     graphs = set()
     union = set()
-    for s, p, o, g in rdflib_quads(ds):
-        quads += 1
-        if g is None:
+    for quad in unique:
+        graph = quad.graph_name
+        if type(graph) is default_graph:
             default += 1
         else:
-            graphs.add(g)
-        union.add((s, p, o))
-    typed = {(s, str(o)) for s, p, o in union if str(p) == _RDF_TYPE}
-    classes = Counter(cls for _, cls in typed)
-    languages = Counter(
-        (o.language or "") for _, p, o in union if str(p) in _LABELS and isinstance(o, Literal)
-    )
+            graphs.add(graph)
+        union.add(quad.triple)
+    classes: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    typed = set()
+    for triple in union:
+        predicate = triple.predicate.value
+        if predicate == _RDF_TYPE:
+            typed.add((triple.subject, triple.object.value))  # type: ignore[union-attr]
+        elif predicate in _LABELS:
+            obj = triple.object
+            if type(obj) is literal:
+                languages[obj.language or ""] += 1
+    classes.update(cls for _, cls in typed)
+    class_counts, language_counts = _sorted_counts(classes, languages)
     return Stats(
-        triples=quads,
+        triples=len(unique),
         distinct_triples=len(union),
         graphs=len(graphs),
         default_graph_triples=default,
-        classes=tuple(sorted(classes.items(), key=lambda kv: (-kv[1], kv[0]))),
-        label_languages=tuple(sorted(languages.items())),
+        classes=class_counts,
+        label_languages=language_counts,
     )
+
+
+def _select(store: ox.Store, sparql: str, *, union: bool = True) -> ox.QuerySolutions:
+    import pyoxigraph as ox
+
+    result = store.query(sparql, use_default_graph_as_union=union)
+    assert isinstance(result, ox.QuerySolutions)
+    return result
+
+
+def _count(store: ox.Store, sparql: str, *, union: bool = True) -> int:
+    import pyoxigraph as ox
+
+    (solution,) = _select(store, sparql, union=union)
+    term = solution[0]
+    assert isinstance(term, ox.Literal)
+    return int(term.value)
+
+
+def stats_store(store: ox.Store) -> Stats:
+    """:func:`stats` of a :class:`pyoxigraph.Store`, computed by SPARQL aggregates.
+
+    Same counts as :func:`stats_quads`; a blank node class is named by its label in the
+    store (canonical labels in a store built by :mod:`ssc_kg.store`).
+    """
+    import pyoxigraph as ox
+
+    triples = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    default = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union=False)
+    graphs = _count(store, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    distinct = _count(
+        store,
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE "
+        "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }",
+        union=False,
+    )
+    classes: Counter[str] = Counter()
+    terms: Counter[str] = Counter()
+    for cls, count in _select(
+        store, f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{_RDF_TYPE}> ?c }} GROUP BY ?c"
+    ):
+        assert cls is not None
+        assert isinstance(count, ox.Literal)
+        classes[cls.value] += int(count.value)
+        terms[cls.value] += 1
+    if any(n > 1 for n in terms.values()):
+        # Two class terms with one text (an IRI and a literal, say): like stats_quads,
+        # count each resource once per text.
+        typed: dict[str, set[Any]] = {}
+        for subject, cls in _select(
+            store, f"SELECT DISTINCT ?s ?c WHERE {{ ?s <{_RDF_TYPE}> ?c }}"
+        ):
+            assert cls is not None
+            typed.setdefault(cls.value, set()).add(subject)
+        classes = Counter({cls: len(subjects) for cls, subjects in typed.items()})
+    languages: Counter[str] = Counter()
+    for solution in _select(
+        store,
+        "SELECT ?l (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
+        f"VALUES ?p {{ <{_LABELS[0]}> <{_LABELS[1]}> }} ?s ?p ?o FILTER(isLiteral(?o)) }} }} "
+        "GROUP BY (LANG(?o) AS ?l)",
+    ):
+        language = solution[0]
+        count = solution[1]
+        assert isinstance(count, ox.Literal)
+        languages[language.value if isinstance(language, ox.Literal) else ""] += int(count.value)
+    class_counts, language_counts = _sorted_counts(classes, languages)
+    return Stats(
+        triples=triples + default,
+        distinct_triples=distinct,
+        graphs=graphs,
+        default_graph_triples=default,
+        classes=class_counts,
+        label_languages=language_counts,
+    )
+
+
+def stats(ds: Dataset | Graph) -> Stats:
+    """Count triples, named graphs, resources per class and labels per language."""
+    from .io import oxigraph_quads
+
+    return stats_quads(oxigraph_quads(ds))

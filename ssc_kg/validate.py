@@ -12,6 +12,15 @@ express on a union graph are added:
 
 Only ``sh:Violation`` results make the data non-conforming; warnings and infos are
 reported but do not fail.
+
+Two engines give the same results (see ``docs/validation.md``):
+
+* ``"pyshacl"``, the reference: pyshacl on an rdflib union graph;
+* ``"fast"``: :mod:`ssc_kg.shacl_fast`, the SHACL Core subset our shapes use compiled to
+  SPARQL on an in-memory Oxigraph store, many times faster on large data.
+
+``engine="auto"`` (the default) uses the fast engine when it implements everything the
+shapes use, and pyshacl otherwise.
 """
 
 from __future__ import annotations
@@ -22,20 +31,26 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 from .errors import SscKgError, ValidationError
 from .io import PathLike, parse_files, quiet_rdflib, rdflib_quads, union_graph
 from .namespaces import SSC, compact_iri
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
     from rdflib import Dataset, Graph
     from rdflib.term import Node
+
+    from .shacl_fast import FastData, Plan
 
 __all__ = [
     "CLAIM_GRAPH_TYPES",
     "DATASET_GRAPHS_DESCRIBED",
     "DATASET_LITERALS_WELL_FORMED",
+    "ENGINES",
+    "Data",
+    "Engine",
     "Severity",
     "ValidationReport",
     "ValidationResult",
@@ -43,6 +58,13 @@ __all__ = [
 ]
 
 Severity: TypeAlias = Literal["Violation", "Warning", "Info"]
+Engine: TypeAlias = Literal["auto", "fast", "pyshacl"]
+ENGINES: tuple[Engine, ...] = ("auto", "fast", "pyshacl")
+"""The SHACL engines :func:`validate` accepts."""
+
+Data: TypeAlias = "Dataset | Graph | ox.Store | ox.Dataset | Iterable[ox.Quad]"
+"""What :func:`validate` validates: an rdflib Dataset or Graph, or pyoxigraph quads (a
+``Store``, a ``Dataset`` or any iterable of ``Quad``)."""
 
 DATASET_GRAPHS_DESCRIBED = SSC + "DatasetGraphsDescribed"
 """``source_shape`` of results for named graphs not described in the default graph."""
@@ -142,6 +164,8 @@ class ValidationReport:
     """All findings, sorted (violations first)."""
     notes: tuple[str, ...] = field(default=())
     """Warnings logged by pyshacl while validating (e.g. about the shapes)."""
+    engine: str = field(default="pyshacl", compare=False)
+    """The engine that produced the results: ``"pyshacl"`` or ``"fast"``."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -217,11 +241,16 @@ def _path_text(graph: Graph, node: Node | None, depth: int = 0) -> str:
 
 
 def _pick_message(graph: Graph, result: Node) -> str:
-    from rdflib import Literal, URIRef
+    from rdflib import URIRef
 
-    messages = [
-        m for m in graph.objects(result, URIRef(_SH + "resultMessage")) if isinstance(m, Literal)
-    ]
+    return _choose_message(graph.objects(result, URIRef(_SH + "resultMessage")))
+
+
+def _choose_message(candidates: Iterable[Node]) -> str:
+    """The message people read: English or untagged first, then the first in text order."""
+    from rdflib import Literal
+
+    messages = [m for m in candidates if isinstance(m, Literal)]
     if not messages:
         return "(no message)"
 
@@ -232,16 +261,17 @@ def _pick_message(graph: Graph, result: Node) -> str:
     return str(sorted(messages, key=rank)[0])
 
 
+def _severity(node: Node | None) -> Severity:
+    name = str(node).removeprefix(_SH) if node else "Violation"
+    return cast("Severity", name) if name in ("Violation", "Warning", "Info") else "Violation"
+
+
 def _results_from_report(report: Graph, shapes: Graph) -> Iterator[ValidationResult]:
     from rdflib import RDF, URIRef
 
     sh = URIRef
     for result in report.subjects(RDF.type, sh(_SH + "ValidationResult")):
-        severity_node = report.value(result, sh(_SH + "resultSeverity"))
-        severity_name = str(severity_node).removeprefix(_SH) if severity_node else "Violation"
-        severity: Severity = (
-            severity_name if severity_name in ("Violation", "Warning", "Info") else "Violation"  # type: ignore[assignment]
-        )
+        severity = _severity(report.value(result, sh(_SH + "resultSeverity")))
         path = report.value(result, sh(_SH + "resultPath"))
         path_graph = report if path is not None and (path, None, None) in report else shapes
         focus = report.value(result, sh(_SH + "focusNode"))
@@ -259,9 +289,39 @@ def _results_from_report(report: Graph, shapes: Graph) -> Iterator[ValidationRes
         )
 
 
-def _check_graphs_described(dataset: Dataset | Graph) -> Iterator[ValidationResult]:
+def _graph_not_described(graph: Node) -> ValidationResult:
     from rdflib import URIRef
 
+    kinds = ", ".join(compact_iri(t) for t in CLAIM_GRAPH_TYPES)
+    return ValidationResult(
+        focus_node=graph,
+        path=URIRef(_RDF_TYPE),
+        value=None,
+        message=f"named graph is not described in the default graph (needs rdf:type {kinds})",
+        severity="Violation",
+        source_shape=URIRef(DATASET_GRAPHS_DESCRIBED),
+        constraint_component=URIRef(_SH + "ClassConstraintComponent"),
+        path_text="rdf:type",
+    )
+
+
+def _ill_typed(s: Node, p: Node, o: Node) -> ValidationResult:
+    from rdflib import URIRef
+
+    datatype = compact_iri(str(getattr(o, "datatype", "")))
+    return ValidationResult(
+        focus_node=s,
+        path=p,
+        value=o,
+        message=f"ill-typed literal: {str(o)!r} is not a valid {datatype}",
+        severity="Violation",
+        source_shape=URIRef(DATASET_LITERALS_WELL_FORMED),
+        constraint_component=URIRef(_SH + "DatatypeConstraintComponent"),
+        path_text=compact_iri(str(p)),
+    )
+
+
+def _check_graphs_described(dataset: Dataset | Graph) -> Iterator[ValidationResult]:
     typed: dict[Node, set[str]] = {}
     named: set[Node] = set()
     for s, p, o, g in rdflib_quads(dataset):
@@ -271,39 +331,17 @@ def _check_graphs_described(dataset: Dataset | Graph) -> Iterator[ValidationResu
         else:
             named.add(g)
     wanted = set(CLAIM_GRAPH_TYPES)
-    kinds = ", ".join(compact_iri(t) for t in CLAIM_GRAPH_TYPES)
     for graph in sorted(named, key=lambda n: n.n3()):
-        if typed.get(graph, set()) & wanted:
-            continue
-        yield ValidationResult(
-            focus_node=graph,
-            path=URIRef(_RDF_TYPE),
-            value=None,
-            message=f"named graph is not described in the default graph (needs rdf:type {kinds})",
-            severity="Violation",
-            source_shape=URIRef(DATASET_GRAPHS_DESCRIBED),
-            constraint_component=URIRef(_SH + "ClassConstraintComponent"),
-            path_text="rdf:type",
-        )
+        if not typed.get(graph, set()) & wanted:
+            yield _graph_not_described(graph)
 
 
 def _check_literals(union: Graph) -> Iterator[ValidationResult]:
-    from rdflib import Literal, URIRef
+    from rdflib import Literal
 
     for s, p, o in union:
         if isinstance(o, Literal) and o.ill_typed:
-            yield ValidationResult(
-                focus_node=s,
-                path=p,
-                value=o,
-                message=(
-                    f"ill-typed literal: {str(o)!r} is not a valid {compact_iri(str(o.datatype))}"
-                ),
-                severity="Violation",
-                source_shape=URIRef(DATASET_LITERALS_WELL_FORMED),
-                constraint_component=URIRef(_SH + "DatatypeConstraintComponent"),
-                path_text=compact_iri(str(p)),
-            )
+            yield _ill_typed(s, p, o)
 
 
 class _CollectLogs(logging.Filter):
@@ -383,37 +421,131 @@ def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[Graph, list[str]]:
 
 
 def validate(
-    ds: Dataset | Graph | None = None,
+    ds: Data | None = None,
     *,
     shapes: Sequence[PathLike] | Graph | None = None,
+    engine: Engine = "auto",
+    jobs: int = 1,
 ) -> ValidationReport:
     """Validate a dataset against SHACL shapes.
 
-    :param ds: the dataset; ``None`` loads the shipped dataset (:func:`ssc_kg.load`).
+    :param ds: the dataset: an rdflib Dataset or Graph, or pyoxigraph quads (a
+        ``Store``, a ``Dataset``, any iterable of ``Quad``); ``None`` loads the
+        shipped dataset (:func:`ssc_kg.load`).
     :param shapes: shapes files, or a shapes graph; ``None`` uses the shipped
         ``shapes/*.ttl``.
+    :param engine: ``"pyshacl"`` (the reference), ``"fast"`` (the SPARQL engine of
+        :mod:`ssc_kg.shacl_fast`; refuses shapes it does not implement) or ``"auto"``
+        (fast when it can, else pyshacl). Both give the same report.
+    :param jobs: queries the fast engine runs at the same time (threads).
     :returns: a :class:`ValidationReport`; ``conforms`` is False only for violations.
     :raises InputError: unreadable or malformed shapes (or shipped data).
-    :raises ValidationError: pyshacl failed (e.g. broken shapes).
+    :raises ValidationError: pyshacl failed (e.g. broken shapes), or ``engine="fast"``
+        was asked for shapes it does not implement.
     """
+    if engine not in ENGINES:
+        raise ValidationError(f"unknown SHACL engine {engine!r} (use {', '.join(ENGINES)})")
     if ds is None:
         from .io import load
 
         ds = load()
-    with quiet_rdflib():
+    from rdflib import Graph
+
+    if not isinstance(ds, Graph):
+        ds = _reusable(ds)
+    with quiet_rdflib(), warnings.catch_warnings():
+        # rdflib warns about an odd boolean ("maybe"^^xsd:boolean) as it reads it; such
+        # literals are reported as ill-typed results instead
+        warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
         shapes_graph = _load_shapes(shapes)
-        data = union_graph(ds)
-        found: list[ValidationResult] = []
-        notes: list[str] = []
         if len(shapes_graph):
             _refuse_network_in_shapes(shapes_graph)
-            report, notes = _run_pyshacl(data, shapes_graph)
-            found.extend(_results_from_report(report, shapes_graph))
-        found.extend(_check_graphs_described(ds))
-        found.extend(_check_literals(data))
+        if engine != "pyshacl":
+            from .shacl_fast import Unsupported, compile_shapes
+
+            try:
+                return _validate_fast(ds, compile_shapes(shapes_graph), jobs=jobs)
+            except Unsupported as reason:
+                if engine == "fast":
+                    raise ValidationError(
+                        f"the fast SHACL engine cannot validate this: {reason} "
+                        "(use the pyshacl engine)"
+                    ) from None
+        if not isinstance(ds, Graph):
+            from .io import quads_to_dataset
+
+            ds = quads_to_dataset(ds)
+        return _validate_pyshacl(ds, shapes_graph)
+
+
+def _reusable(quads: Any) -> Any:
+    """pyoxigraph quads that can be read twice (the fast engine may hand over to pyshacl)."""
+    import pyoxigraph as ox
+
+    if isinstance(quads, (ox.Store, ox.Dataset, list, tuple)):
+        return quads
+    return list(quads)
+
+
+def _validate_pyshacl(ds: Dataset | Graph, shapes_graph: Graph) -> ValidationReport:
+    data = union_graph(ds)
+    found: list[ValidationResult] = []
+    notes: list[str] = []
+    if len(shapes_graph):
+        report, notes = _run_pyshacl(data, shapes_graph)
+        found.extend(_results_from_report(report, shapes_graph))
+    found.extend(_check_graphs_described(ds))
+    found.extend(_check_literals(data))
+    return _report(found, notes, "pyshacl")
+
+
+def _validate_fast(ds: Any, plan: Plan, *, jobs: int) -> ValidationReport:
+    from rdflib import Graph, URIRef
+
+    from .shacl_fast import FastData, MessageMaker, ill_typed_triples, run
+
+    data: FastData = (
+        FastData.from_rdflib(ds, CLAIM_GRAPH_TYPES)
+        if isinstance(ds, Graph)
+        else FastData.from_quads(ds, CLAIM_GRAPH_TYPES)
+    )
+    raw, literals = run(plan, data, jobs=jobs)
+    found: list[ValidationResult] = []
+    messages = MessageMaker(plan, data)
+    try:
+        for r in raw:
+            focus = data.rdflib_term(r.focus)
+            value = None if r.value is None else data.rdflib_term(r.value)
+            shape = r.shape
+            found.append(
+                ValidationResult(
+                    focus_node=focus,
+                    path=shape.path,
+                    value=value,
+                    message=(
+                        _choose_message(shape.messages)
+                        if shape.messages
+                        else messages.message(r, focus, value)
+                    ),
+                    severity=_severity(shape.severity),
+                    source_shape=shape.node,
+                    constraint_component=URIRef(_SH + r.component),
+                    path_text=_path_text(plan.shapes_graph, shape.path),
+                )
+            )
+    finally:
+        messages.close()
+    undescribed = [data.rdflib_term(g) for g in data.graph_names - data.described]
+    found.extend(_graph_not_described(g) for g in sorted(undescribed, key=lambda n: n.n3()))
+    for s, p, o in ill_typed_triples(data, literals):
+        found.append(_ill_typed(data.rdflib_term(s), data.rdflib_term(p), data.rdflib_term(o)))
+    return _report(found, [], "fast")
+
+
+def _report(found: list[ValidationResult], notes: list[str], engine: str) -> ValidationReport:
     results = tuple(sorted(_dedupe(found), key=ValidationResult.sort_key))
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=conforms, results=results, notes=tuple(notes))
+    return ValidationReport(conforms=conforms, results=results, notes=tuple(notes), engine=engine)
 
 
 def _dedupe(results: Iterable[ValidationResult]) -> list[ValidationResult]:

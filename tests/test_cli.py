@@ -58,7 +58,7 @@ def test_help(run: Run, command: list[str], flag: str) -> None:
 
 
 def test_commands() -> None:
-    assert COMMANDS == ["export", "query", "stats", "validate"]
+    assert COMMANDS == ["export", "load", "query", "stats", "validate"]
 
 
 def test_group_help_documents_exit_codes(run: Run) -> None:
@@ -190,7 +190,7 @@ def test_export_output_is_atomic_on_serialization_failure(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise ssc_kg.SscKgError("serialization failed half-way")
 
-    monkeypatch.setattr("ssc_kg.io.serialize", broken)
+    monkeypatch.setattr("ssc_kg.io.serialize_quads", broken)
     result = run("export", *SAMPLE_ARGS, "-o", str(target))
     _assert_clean_error(result, "serialization failed half-way")
     assert target.read_bytes() == b"OLD"

@@ -228,3 +228,42 @@ def test_result_is_frozen(sample_ds: Dataset) -> None:
     assert isinstance(result, ValidationResult)
     with pytest.raises(AttributeError):
         result.message = "x"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------- engines
+
+
+def test_auto_engine_uses_the_fast_engine_for_the_shipped_shapes(sample_ds: Dataset) -> None:
+    report = validate(sample_ds)
+    assert report.engine == "fast"
+    assert validate(sample_ds, engine="pyshacl").engine == "pyshacl"
+
+
+@pytest.mark.parametrize("engine", ["auto", "fast", "pyshacl"])
+def test_every_engine_gives_the_same_report(engine: str) -> None:
+    ds = load([SAMPLE, EXTRA, VIOLATIONS, ILLTYPED], shipped=False)
+    reference = validate(ds, shapes=[SHAPES], engine="pyshacl")
+    report = validate(ds, shapes=[SHAPES], engine=engine)  # type: ignore[arg-type]
+    assert report.to_json() == reference.to_json()
+    assert report.results == reference.results
+
+
+def test_auto_engine_falls_back_to_pyshacl(tmp_path: Path, sample_ds: Dataset) -> None:
+    """sh:sparql is outside the fast engine's subset: auto runs pyshacl, fast refuses."""
+    shapes = _write_shapes(
+        tmp_path,
+        "<http://e/S> a sh:NodeShape ; sh:targetClass org:Organization ;\n"
+        '  sh:sparql [ sh:message "m" ; sh:select "SELECT $this WHERE { $this ?p ?o }" ] .\n',
+    )
+    assert validate(sample_ds, shapes=[shapes]).engine == "pyshacl"
+    with pytest.raises(ValidationError, match=r"fast SHACL engine cannot validate.*sh:sparql"):
+        validate(sample_ds, shapes=[shapes], engine="fast")
+
+
+def test_pyoxigraph_quads_are_accepted() -> None:
+    from ssc_kg.io import parse_quads
+
+    quads = parse_quads([SAMPLE, EXTRA])
+    expected = validate(load([SAMPLE, EXTRA], shipped=False), shapes=[SHAPES]).to_json()
+    assert validate(quads, shapes=[SHAPES]).to_json() == expected
+    assert validate(quads, shapes=[SHAPES], engine="pyshacl", jobs=2).to_json() == expected
