@@ -973,8 +973,8 @@ def report(runner: Runner, command: str, started: dt.datetime, elapsed: float) -
         + f' Per-step timeout {args.timeout:g} s (shown as "> {args.timeout:g}")'
         + (f", {args.query_timeout:g} s for the queries" if args.query_timeout else "")
         + (
-            f"; a baseline query is stopped after {args.query_cap:g}× our first run of it "
-            "(at least 30 s), enough to decide the 10× target."
+            f"; a baseline query is stopped after {args.query_cap:g}x our first run of it "
+            "(at least 30 s), enough to decide the 10x target."
             if args.query_cap
             else "."
         )
