@@ -42,7 +42,16 @@ from .validate import ValidationReport, ValidationResult, validate
 
 
 def __getattr__(name: str) -> Any:
-    """``__version__``, read from the installed metadata on first use (it is slow to import)."""
+    """``__version__``, read from the installed metadata on first use (it is slow to import);
+    ``serve`` (:func:`ssc_kg.endpoint.serve`) and ``publish`` (:func:`ssc_kg.publishing.publish`),
+    imported on first use."""
+    lazy = {"serve": ".endpoint", "publish": ".publishing"}
+    if name in lazy:
+        from importlib import import_module
+
+        function = getattr(import_module(lazy[name], __name__), name)
+        globals()[name] = function
+        return function
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -73,10 +82,12 @@ __all__ = [
     "load",
     "open_store",
     "parse_quads",
+    "publish",
     "query",
     "query_quads",
     "serialize",
     "serialize_quads",
+    "serve",
     "stats",
     "stats_quads",
     "validate",

@@ -466,6 +466,358 @@ def load_store(
     click.echo(f"{store_dir}: {len(store)} quads from {sources} file{'s' if sources != 1 else ''}")
 
 
+# --------------------------------------------------------------------------- publishing
+# describe (DCAT/VoID), site (static web site), release (exports + description + site).
+
+base_url_option = click.option(
+    "--base-url",
+    metavar="URL",
+    default=None,
+    help="Where the release files are published (download URLs of the dataset description). "
+    "Default: https://w3id.org/ssc-kg/release/<version>/.",
+)
+"""``--base-url URL`` of describe, site and release."""
+
+_OUT_DIR = click.Path(path_type=Path, file_okay=False)
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace DIR even if it is a non-empty directory that ssc-kg did not write.",
+)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--format",
+    "fmt",
+    type=RDF_FORMAT_CHOICE,
+    metavar="FORMAT",
+    default=None,
+    help=f"Output format: {RDF_FORMAT_HELP}. Default: from the -o extension, else turtle.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write to FILE (atomically) instead of stdout; '-' is stdout.",
+)
+@base_url_option
+@data_options
+@_handle_errors
+def describe(
+    fmt: str | None,
+    output: Path | None,
+    base_url: str | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Describe the dataset in DCAT with VoID statistics (deterministic output).
+
+    Title and description in Indonesian and English, publisher, license (CC BY 4.0),
+    version, dates from the data, one distribution per export format with its media
+    type, byte size and SHA-256 (of the exact bytes 'ssc-kg export' writes), and
+    triple, entity and per-class counts.
+    """
+    from .describe import describe as describe_dataset
+    from .io import write_atomic
+
+    to_file = output is not None and str(output) != "-"
+    if fmt is not None:
+        target = resolve_format(fmt)
+    elif to_file:
+        assert output is not None
+        target = format_from_path(output)
+    else:
+        target = FORMATS["turtle"]
+    payload = describe_dataset(
+        _load_quads(data, no_shipped, input_format), target, base_url=base_url
+    )
+    if to_file:
+        assert output is not None
+        write_atomic(output, payload)
+    else:
+        _emit(payload)
+
+
+@cli.command(name="site", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "-o",
+    "--output",
+    "directory",
+    required=True,
+    type=_OUT_DIR,
+    metavar="DIR",
+    help="The directory to write the site to (replaced as a whole).",
+)
+@force_option
+@base_url_option
+@data_options
+@_handle_errors
+def site_command(
+    directory: Path,
+    force: bool,
+    base_url: str | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Write a static web site of the graph to DIR.
+
+    One page per resource (labels in Indonesian and English, every fact with its
+    source sentence, schema.org JSON-LD, Turtle and JSON-LD files beside it), an index
+    by class, the vocabulary, a timeline picture and the DCAT description. Links are
+    relative: open DIR/index.html from any folder or host. DIR is built beside and
+    renamed into place; a non-empty DIR that is not an ssc-kg site or release is
+    refused unless --force.
+    """
+    from .progress import progress
+    from .site import build_site
+
+    with progress("building the site"):
+        result = build_site(
+            directory, _load_quads(data, no_shipped, input_format), base_url=base_url, force=force
+        )
+    click.echo(f"{directory}: {result.pages} pages, {result.files} files")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "-o",
+    "--output",
+    "directory",
+    required=True,
+    type=_OUT_DIR,
+    metavar="DIR",
+    help="The directory to write the release to (replaced as a whole).",
+)
+@force_option
+@base_url_option
+@data_options
+@_handle_errors
+def release(
+    directory: Path,
+    force: bool,
+    base_url: str | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Write a release to DIR: every export format, the description, the site, SHA256SUMS.
+
+    Byte-identical from run to run (check it with 'cd DIR && sha256sum -c SHA256SUMS').
+    DIR is built beside and renamed into place; a non-empty DIR that is not an ssc-kg
+    release or site is refused unless --force.
+    """
+    from .progress import progress
+    from .release import build_release
+
+    with progress("building the release"):
+        result = build_release(
+            directory, _load_quads(data, no_shipped, input_format), base_url=base_url, force=force
+        )
+    click.echo(f"{directory}: {result.files} files")
+
+
+# --------------------------------------------------------------------------- SPARQL endpoint
+# serve (read-only SPARQL endpoint on the Oxigraph server), publish (to any triple store).
+
+EXIT_NOT_VERIFIED = 3
+"""publish: the graphs were sent, but the store does not hold exactly what was sent."""
+
+
+def _no_data_with_store(
+    store_dir: Path | None, data: Sequence[Path], no_shipped: bool, input_format: str | None
+) -> None:
+    if store_dir is not None and (data or no_shipped or input_format):
+        raise click.UsageError(
+            "--store cannot be combined with --data, --no-shipped or --input-format "
+            "(the store holds its data; rebuild it with 'ssc-kg load')"
+        )
+
+
+@cli.command(name="serve", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1 is this machine only; 0.0.0.0 is every interface.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7878,
+    show_default=True,
+    help="TCP port; 0 picks a free one.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Cancel a query this many seconds after it starts.",
+)
+@click.option(
+    "--cors",
+    is_flag=True,
+    help="Let web pages from any origin query the endpoint (for browser tools such as a "
+    "hosted YASGUI or Comunica).",
+)
+@store_option
+@data_options
+@_handle_errors
+def serve_command(
+    host: str,
+    port: int,
+    timeout: int,
+    cors: bool,
+    store_dir: Path | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Serve the dataset read-only over the SPARQL 1.1 Protocol, until Ctrl-C.
+
+    Runs the Oxigraph server (oxigraph serve-read-only) on the store DIR, or on a
+    temporary store of the data, deleted when the server stops. The default graph
+    is the union of all graphs, as in 'ssc-kg query' (declare your PREFIXes).
+
+    \b
+    http://HOST:PORT/query  SPARQL endpoint: GET/POST; JSON, XML, CSV, TSV results,
+                            Turtle, N-Triples, JSON-LD graphs (Accept header)
+    http://HOST:PORT/store  Graph Store Protocol, read only (GET ?default, ?graph=IRI)
+    http://HOST:PORT/       query editor (YASGUI) in the browser
+    Updates are refused (403). Examples for YASGUI, SPARQLWrapper, curl: docs/sparql.md.
+    """
+    from .endpoint import Endpoint, is_loopback, serve
+
+    _no_data_with_store(store_dir, data, no_shipped, input_format)
+
+    def ready(endpoint: Endpoint) -> None:
+        click.echo(f"SPARQL endpoint: {endpoint.query_url}")
+        click.echo(f"Query editor:    {endpoint.url}/")
+        sys.stdout.flush()
+        if not is_loopback(host):
+            click.echo(
+                f"warning: listening on {host}: anyone who can reach this machine can query "
+                "the endpoint, and SERVICE clauses make the server fetch URLs from here",
+                err=True,
+            )
+        click.echo(f"Read-only; a query times out after {timeout} s. Ctrl-C stops.", err=True)
+
+    serve(
+        list(data),
+        shipped=not no_shipped,
+        input_format=input_format,
+        store=store_dir,
+        host=host,
+        port=port,
+        timeout=timeout,
+        cors=cors,
+        on_ready=ready,
+    )
+    click.echo("SPARQL endpoint stopped.", err=True)
+
+
+@cli.command(name="publish", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The store's SPARQL query endpoint, used to verify what it holds.",
+)
+@click.option(
+    "--graph-store",
+    metavar="URL",
+    default=None,
+    help="The store's Graph Store Protocol endpoint. Default, from --endpoint: Oxigraph "
+    "/query -> /store; Fuseki /DATASET/sparql -> /DATASET/data; GraphDB /repositories/ID -> "
+    "/repositories/ID/rdf-graphs/service; Virtuoso /sparql -> /sparql-graph-crud-auth.",
+)
+@click.option(
+    "--auth-env",
+    metavar="VAR",
+    default=None,
+    help="Name of the environment variable holding the credentials: user:password (HTTP "
+    "Basic or Digest) or an Authorization header value such as 'Bearer TOKEN'. "
+    "Never printed.",
+)
+@click.option(
+    "--default-graph",
+    "default_graph",
+    metavar="IRI",
+    default=None,
+    help="Send the default graph (the provenance) to this named graph instead "
+    "(for stores without a default graph of their own, such as Virtuoso).",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Compare the triples of only N named graphs, chosen at random (triple counts are "
+    "checked for every graph). Default: compare every graph.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Send nothing: list the graphs and triple counts that would be sent.",
+)
+@text_or_json_option
+@store_option
+@data_options
+@_handle_errors
+def publish_command(
+    endpoint: str,
+    graph_store: str | None,
+    auth_env: str | None,
+    default_graph: str | None,
+    sample: int | None,
+    dry_run: bool,
+    fmt: str,
+    store_dir: Path | None,
+    data: tuple[Path, ...],
+    no_shipped: bool,
+    input_format: str | None,
+) -> None:
+    """Push the dataset into a triple store and verify what the store holds.
+
+    Each named graph and the default graph is sent with a Graph Store Protocol PUT,
+    which replaces that graph (publishing twice gives the same store). Then the store
+    is read back: triple counts of every graph, and the triples themselves of every
+    graph (or of --sample N). The report lists each graph with the triples sent and
+    found; a graph is published only if the store holds exactly what was sent.
+
+    \b
+    Exit status:
+      0  every graph verified (or --dry-run)
+      2  bad usage or input, store unreachable, request refused or failed
+      3  sent, but the store does not hold exactly what was sent
+    """
+    from .progress import progress
+    from .publishing import publish
+
+    _no_data_with_store(store_dir, data, no_shipped, input_format)
+    with progress("publishing"):
+        if store_dir is not None:
+            quads = _open_store(store_dir, (), False, None).quads()
+        else:
+            quads = _load_quads(data, no_shipped, input_format)
+        report = publish(
+            quads,
+            endpoint,
+            graph_store=graph_store,
+            auth_env=auth_env,
+            default_graph=default_graph,
+            dry_run=dry_run,
+            sample=sample,
+        )
+    _emit(report.to_json() if fmt == "json" else report.to_text())
+    sys.exit(EXIT_OK if report.ok else EXIT_NOT_VERIFIED)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ssc-kg`` console script."""
     try:

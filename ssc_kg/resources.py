@@ -14,7 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-__all__ = ["data_files", "jsonld_context", "query_files", "shape_files"]
+__all__ = ["data_files", "dcat_shape_file", "jsonld_context", "query_files", "shape_files"]
 
 _PACKAGE = "ssc_kg"
 
@@ -51,6 +51,16 @@ def data_files() -> list[Path]:
 def shape_files() -> list[Path]:
     """The shipped SHACL shapes files (``shapes/*.ttl``), sorted by file name."""
     return _list("shapes", (".ttl",))
+
+
+def dcat_shape_file() -> Path | None:
+    """The SHACL shapes of the DCAT dataset description (``shapes/dcat/dataset.ttl``).
+
+    In a subfolder, so not one of :func:`shape_files` (it is not a data shape).
+    """
+    folder = _folder("shapes")
+    path = None if folder is None else folder / "dcat" / "dataset.ttl"
+    return path if path is not None and path.is_file() else None
 
 
 def query_files() -> list[Path]:

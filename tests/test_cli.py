@@ -58,7 +58,18 @@ def test_help(run: Run, command: list[str], flag: str) -> None:
 
 
 def test_commands() -> None:
-    assert COMMANDS == ["export", "load", "query", "stats", "validate"]
+    assert COMMANDS == [
+        "describe",
+        "export",
+        "load",
+        "publish",
+        "query",
+        "release",
+        "serve",
+        "site",
+        "stats",
+        "validate",
+    ]
 
 
 def test_group_help_documents_exit_codes(run: Run) -> None:
