@@ -460,3 +460,30 @@ def test_import_does_not_load_heavy_libraries(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("triples", [True, False])
+def test_union_is_sorted_unique_triple_lines(triples: bool) -> None:
+    """The union of graphs: each triple once, sorted by its N-Triples line (no blank nodes).
+
+    Regression guard for the fast union path: the same triple in several graphs, a literal
+    that merely contains "_:", and graph names sorting before/after the default graph.
+    """
+    import pyoxigraph as ox
+
+    from ssc_kg.io import canonical
+
+    s, p = ox.NamedNode("http://ex.org/s"), ox.NamedNode("http://ex.org/p")
+    quads = [
+        ox.Quad(s, p, ox.Literal("b _:x"), ox.NamedNode("http://ex.org/z")),
+        ox.Quad(s, p, ox.Literal("b _:x")),
+        ox.Quad(s, p, ox.NamedNode("http://ex.org/o"), ox.NamedNode("http://a.org/g")),
+        ox.Quad(s, p, ox.Literal("a", language="id"), ox.NamedNode("http://ex.org/z")),
+        ox.Quad(s, p, ox.NamedNode("http://ex.org/o")),
+    ]
+    result = canonical(quads, union=True, triples=triples)
+    expected = sorted({f"{q.subject} {q.predicate} {q.object}" for q in quads})
+    assert result.lines == expected
+    assert result.to_bytes().decode() == "".join(f"{line} .\n" for line in expected)
+    if triples:
+        assert [str(t) for t in result.items] == expected
