@@ -32,7 +32,15 @@ from typing import Any
 # pyshacl and pyld are imported inside the functions that need them. Importing the
 # functions here (not lazily) also makes ``ssc_kg.validate`` / ``ssc_kg.query`` /
 # ``ssc_kg.stats`` always be the functions, never the same-named submodules.
-from .errors import FormatError, InputError, QueryError, SscKgError, ValidationError
+from .errors import (
+    FormatError,
+    InputError,
+    LimitError,
+    NetworkAccessError,
+    QueryError,
+    SscKgError,
+    ValidationError,
+)
 from .formats import FORMATS, Format
 from .io import load, parse_quads, serialize, serialize_quads, write_atomic
 from .query import QueryResult, query, query_quads
@@ -70,6 +78,8 @@ __all__ = [
     "FormatError",
     "InputError",
     "KgStore",
+    "LimitError",
+    "NetworkAccessError",
     "QueryError",
     "QueryResult",
     "SscKgError",

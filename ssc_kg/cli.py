@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, NoReturn, TypeVar
 
 import click
 
@@ -92,6 +92,10 @@ def _handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except SscKgError as error:
             _fail(error)
+        except MemoryError:
+            raise CliError(
+                "out of memory (see --max-input-size; N-Quads input needs the least)"
+            ) from None
         except OSError as error:
             if isinstance(error, BrokenPipeError):
                 _exit_on_broken_pipe()
@@ -106,8 +110,36 @@ def _handle_errors(func: F) -> F:
 _FILE = click.Path(path_type=Path, dir_okay=False, allow_dash=True)
 
 
+class _Size(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2+
+    """A number of bytes: ``2000000``, ``500K``, ``20M``, ``2G`` (powers of 1000), ``auto``."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().upper().removesuffix("B")
+        if text == "AUTO":
+            return "auto"
+        number, unit = text.rstrip("KMGT"), text[len(text.rstrip("KMGT")) :]
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except (ValueError, KeyError):
+            self.fail(f"{value!r} is not a size like 500M, 2G, 0 or auto", param, ctx)
+        if size < 0:
+            self.fail(f"{value!r} is negative", param, ctx)
+        return size or None  # 0: no limit
+
+
+def _set_input_limit(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    from .io import input_limit
+
+    ctx.with_resource(input_limit(value))
+
+
 def data_options(func: F) -> F:
-    """``--data``, ``--no-shipped``, ``--input-format``: which RDF to load."""
+    """``--data``, ``--no-shipped``, ``--input-format``, ``--max-input-size``: which RDF to load."""
     decorators = [
         click.option(
             "--data",
@@ -129,6 +161,17 @@ def data_options(func: F) -> F:
             default=None,
             help="Format of stdin ('-') and of files with an unknown extension "
             "(same names as export --format).",
+        ),
+        click.option(
+            "--max-input-size",
+            type=_Size(),
+            default="auto",
+            show_default=True,
+            metavar="SIZE",
+            expose_value=False,
+            callback=_set_input_limit,
+            help="Refuse more input than SIZE bytes in all (500K, 20M, 2G; 0: no limit). "
+            "auto: what fits in the available memory (an estimate by format).",
         ),
     ]
     for decorator in reversed(decorators):
@@ -288,6 +331,12 @@ def export(
     metavar="N",
     help="Queries the fast engine runs in parallel. Default 0: one per CPU (at most 4).",
 )
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Let pyshacl fetch the shapes' owl:imports and run SERVICE in SHACL-SPARQL "
+    "(refused without it).",
+)
 @text_or_json_option
 @store_option
 @data_options
@@ -297,6 +346,7 @@ def validate(
     shapes: tuple[Path, ...],
     engine: str,
     jobs: int,
+    allow_network: bool,
     fmt: str,
     store_dir: Path | None,
     data: tuple[Path, ...],
@@ -326,6 +376,7 @@ def validate(
             shapes=list(shapes) if shapes else None,
             engine=engine.lower(),  # type: ignore[arg-type]
             jobs=jobs,
+            allow_network=allow_network,
         )
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
@@ -361,6 +412,20 @@ def validate(
     is_flag=True,
     help="Allow SERVICE clauses (federated queries over the network).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop the query after SECONDS (exit 2). Default: no limit.",
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Refuse more than N rows or triples (exit 2; never a silent cut). Default 0: no limit.",
+)
 @store_option
 @data_options
 @_handle_errors
@@ -369,6 +434,8 @@ def query(
     query_file: Path | None,
     fmt: str | None,
     allow_network: bool,
+    timeout: float | None,
+    max_results: int | None,
     store_dir: Path | None,
     data: tuple[Path, ...],
     no_shipped: bool,
@@ -381,7 +448,7 @@ def query(
     predeclared.
     """
     from .progress import progress
-    from .query import query_quads
+    from .query import query_quads, query_store
 
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give the query either as an argument or with -f FILE")
@@ -400,10 +467,22 @@ def query(
     with progress("querying"):
         if store_dir is not None:
             store = _open_store(store_dir, data, no_shipped, input_format)
-            result = store.query(text, allow_network=allow_network)
+            result = query_store(
+                store.store,
+                text,
+                allow_network=allow_network,
+                timeout=timeout,
+                max_results=max_results,
+            )
         else:
             quads = _load_quads(data, no_shipped, input_format)
-            result = query_quads(quads, text, allow_network=allow_network)
+            result = query_quads(
+                quads,
+                text,
+                allow_network=allow_network,
+                timeout=timeout,
+                max_results=max_results,
+            )
     default = "turtle" if result.kind == "construct" else "table"
     _emit(result.serialize(fmt or default))
 
@@ -657,7 +736,21 @@ def _no_data_with_store(
     default=30,
     show_default=True,
     metavar="SECONDS",
-    help="Cancel a query this many seconds after it starts.",
+    help="Stop a query this many seconds after it was received (answered 503).",
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    metavar="N",
+    help="Refuse (HTTP 500) an answer with more than N rows or triples; 0: no limit.",
+)
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Allow SERVICE clauses (federated queries: the server fetches URLs); refused "
+    "with HTTP 400 otherwise.",
 )
 @click.option(
     "--cors",
@@ -672,6 +765,8 @@ def serve_command(
     host: str,
     port: int,
     timeout: int,
+    max_results: int,
+    allow_network: bool,
     cors: bool,
     store_dir: Path | None,
     data: tuple[Path, ...],
@@ -689,7 +784,9 @@ def serve_command(
                             Turtle, N-Triples, JSON-LD graphs (Accept header)
     http://HOST:PORT/store  Graph Store Protocol, read only (GET ?default, ?graph=IRI)
     http://HOST:PORT/       query editor (YASGUI) in the browser
-    Updates are refused (403). Examples for YASGUI, SPARQLWrapper, curl: docs/sparql.md.
+    Updates are refused (403); so is SERVICE (400) unless --allow-network, a request
+    over 1 MiB (413), an answer over --max-results (500), a query over --timeout (503).
+    Examples for YASGUI, SPARQLWrapper, curl, and the limits: docs/sparql.md.
     """
     from .endpoint import Endpoint, is_loopback, serve
 
@@ -702,10 +799,16 @@ def serve_command(
         if not is_loopback(host):
             click.echo(
                 f"warning: listening on {host}: anyone who can reach this machine can query "
-                "the endpoint, and SERVICE clauses make the server fetch URLs from here",
+                "the endpoint"
+                + (", and SERVICE clauses make the server fetch URLs" if allow_network else ""),
                 err=True,
             )
-        click.echo(f"Read-only; a query times out after {timeout} s. Ctrl-C stops.", err=True)
+        most = f"at most {max_results} results" if max_results else "no result limit"
+        service = "SERVICE allowed" if allow_network else "no SERVICE"
+        click.echo(
+            f"Read-only; a query times out after {timeout} s; {most}; {service}. Ctrl-C stops.",
+            err=True,
+        )
 
     serve(
         list(data),
@@ -715,6 +818,8 @@ def serve_command(
         host=host,
         port=port,
         timeout=timeout,
+        max_results=max_results,
+        allow_network=allow_network,
         cors=cors,
         on_ready=ready,
     )
@@ -765,6 +870,16 @@ def serve_command(
     is_flag=True,
     help="Send nothing: list the graphs and triple counts that would be sent.",
 )
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Also write the report as JSON to FILE (atomically), whatever the outcome: when "
+    "publishing fails midway it lists which graphs the store accepted (and verified), "
+    "which failed and which were not sent.",
+)
 @text_or_json_option
 @store_option
 @data_options
@@ -776,6 +891,7 @@ def publish_command(
     default_graph: str | None,
     sample: int | None,
     dry_run: bool,
+    report_file: Path | None,
     fmt: str,
     store_dir: Path | None,
     data: tuple[Path, ...],
@@ -794,26 +910,36 @@ def publish_command(
     Exit status:
       0  every graph verified (or --dry-run)
       2  bad usage or input, store unreachable, request refused or failed
+         (with --report, FILE says what reached the store)
       3  sent, but the store does not hold exactly what was sent
     """
+    from .io import write_atomic
     from .progress import progress
-    from .publishing import publish
+    from .publishing import PublishError, publish
 
     _no_data_with_store(store_dir, data, no_shipped, input_format)
-    with progress("publishing"):
-        if store_dir is not None:
-            quads = _open_store(store_dir, (), False, None).quads()
-        else:
-            quads = _load_quads(data, no_shipped, input_format)
-        report = publish(
-            quads,
-            endpoint,
-            graph_store=graph_store,
-            auth_env=auth_env,
-            default_graph=default_graph,
-            dry_run=dry_run,
-            sample=sample,
-        )
+    try:
+        with progress("publishing"):
+            if store_dir is not None:
+                quads = _open_store(store_dir, (), False, None).quads()
+            else:
+                quads = _load_quads(data, no_shipped, input_format)
+            report = publish(
+                quads,
+                endpoint,
+                graph_store=graph_store,
+                auth_env=auth_env,
+                default_graph=default_graph,
+                dry_run=dry_run,
+                sample=sample,
+            )
+    except PublishError as error:
+        if report_file is None or error.report is None:
+            raise
+        write_atomic(report_file, error.report.to_json().encode("utf-8"))
+        raise PublishError(f"{error} (report: {report_file})") from None
+    if report_file is not None:
+        write_atomic(report_file, report.to_json().encode("utf-8"))
     _emit(report.to_json() if fmt == "json" else report.to_text())
     sys.exit(EXIT_OK if report.ok else EXIT_NOT_VERIFIED)
 

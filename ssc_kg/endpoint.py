@@ -1,29 +1,41 @@
-"""A read-only SPARQL endpoint on the Oxigraph server.
+"""A read-only SPARQL endpoint: a limiting HTTP front on the Oxigraph server.
 
 :func:`serve` (the ``ssc-kg serve`` command) and :func:`start` run the Oxigraph
 server (``oxigraph serve-read-only``, the binary of the ``oxigraph`` package on PyPI,
-a dependency of ssc-kg) on an ssc-kg store (:mod:`ssc_kg.store`): a store you built
+a dependency of ssc-kg) on an ssc-kg store (:mod:`ssc_kg.store`) -- a store you built
 with ``ssc-kg load``, or a temporary one built from the data files and deleted when
-the server stops. Nothing in this module speaks HTTP to clients itself.
+the server stops -- on a private port of 127.0.0.1, and in front of it an HTTP server
+of ours (:mod:`ssc_kg.front`, on aiohttp) on the public address. The front is what
+clients talk to; it passes their requests on and enforces what Oxigraph cannot.
 
-What the server offers, at ``http://HOST:PORT``:
+What the endpoint offers, at ``http://HOST:PORT``:
 
 ``/query`` (also ``/sparql``)
     the SPARQL 1.1 Protocol: GET, POST form and POST ``application/sparql-query``;
     SELECT/ASK results as JSON, XML, CSV or TSV and CONSTRUCT/DESCRIBE as Turtle,
-    N-Triples, JSON-LD, RDF/XML, N-Quads or TriG, by ``Accept`` header. The default
-    graph is the union of all graphs and ``GRAPH ?g`` sees each named graph, as in
+    N-Triples, JSON-LD, RDF/XML, N-Quads or TriG, by ``Accept`` header (Oxigraph
+    chooses; the front passes its answer on byte for byte). The default graph is the
+    union of all graphs and ``GRAPH ?g`` sees each named graph, as in
     :func:`ssc_kg.query` (but the project prefixes are not predeclared: declare them).
 ``/store``
     the SPARQL 1.1 Graph Store Protocol, read only (GET ``?default``, ``?graph=IRI``,
     or the whole dataset as N-Quads/TriG).
 ``/``
-    Oxigraph's query editor (YASGUI), served by the server itself.
+    Oxigraph's query editor (YASGUI) and its script and style sheet.
 
-Updates (``/update``, and PUT/POST/DELETE on ``/store``) are refused with 403: the
-server opens the store read-only. Limits: a query is cancelled *timeout* seconds after
-it starts, at its next read of the store (see ``docs/sparql.md`` for what that does
-and does not stop); there is no row limit.
+Updates (``/update``, and PUT/POST/DELETE on ``/store``) are refused with 403 by the
+front (and the store is opened read-only). The limits, each answered with a one-line
+``text/plain`` reason (see ``docs/sparql.md``):
+
+* *timeout*: the front stops waiting for a query after that many seconds and answers
+  503 (or cuts a response that had begun to stream); the Oxigraph process that ran it
+  is then replaced by a fresh one, so that a query Oxigraph cannot cancel does not hold
+  a CPU for long;
+* *max_results*: a query giving more rows (SELECT) or triples (CONSTRUCT, DESCRIBE, a
+  Graph Store read) than that is answered 500 with the limit named, never cut short
+  silently; ``0`` means no limit;
+* SERVICE (federated queries) is refused with 400 unless *allow_network*;
+* a request body or query string over 1 MiB is refused with 413.
 
 Example:
 
@@ -49,12 +61,15 @@ from .errors import SscKgError
 
 if TYPE_CHECKING:
     from .formats import Format
+    from .front import Front
     from .io import PathLike
 
 __all__ = [
     "DEFAULT_HOST",
+    "DEFAULT_MAX_RESULTS",
     "DEFAULT_PORT",
     "DEFAULT_TIMEOUT",
+    "MAX_REQUEST_BYTES",
     "Endpoint",
     "EndpointError",
     "find_oxigraph",
@@ -65,13 +80,20 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30
-"""Seconds after which the server cancels a query."""
+"""Seconds after which the front stops waiting for a query (``--timeout``)."""
+DEFAULT_MAX_RESULTS = 10_000
+"""Rows or triples a query may return (``--max-results``; 0: no limit)."""
+MAX_REQUEST_BYTES = 1 << 20
+"""The largest request body or query string accepted (1 MiB); larger: 413."""
 
 _READY_TIMEOUT = 60.0
 """Seconds to wait for the server to answer its first query."""
 
 _STOP_TIMEOUT = 10.0
 """Seconds to wait for the server to end after SIGTERM before it is killed."""
+
+_BACKEND_GRACE = 1
+"""Oxigraph's own timeout is this much longer than the front's: the front answers first."""
 
 
 class EndpointError(SscKgError):
@@ -172,6 +194,16 @@ def _check_port(host: str, port: int) -> None:
                 raise EndpointError(f"cannot listen on {where}: {error.strerror}") from None
 
 
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def is_loopback(host: str) -> bool:
     """True if *host* only reaches this machine (``127.0.0.1``, ``::1``, ``localhost``)."""
     import ipaddress
@@ -184,21 +216,157 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-# --------------------------------------------------------------------------- running
+# --------------------------------------------------------------------------- Oxigraph
+
+
+@dataclass(eq=False)
+class Backend:
+    """One ``oxigraph serve-read-only`` process on a private loopback port."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    """``http://127.0.0.1:PORT``: only the front talks to it."""
+    log_file: IO[bytes]
+    active: int = 0
+    """Requests of the front waiting on it now (see :mod:`ssc_kg.front`)."""
+    retired: bool = False
+    """Replaced by a fresh process; ended once :attr:`active` falls to 0."""
+    ended_by_us: bool = False
+
+    @property
+    def query_url(self) -> str:
+        return self.url + "/query"
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def log(self) -> str:
+        """What the server wrote on stderr (its start-up line, errors)."""
+        try:
+            self.log_file.flush()
+            self.log_file.seek(0)
+            return self.log_file.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+    def reason(self, code: int | None) -> str:
+        lines = [line for line in self.log().splitlines() if line.strip()]
+        detail = lines[-1].strip() if lines else "no message"
+        status = "running" if code is None else f"exit status {code}"
+        return f"{detail} ({status})"
+
+    def end(self) -> None:
+        """SIGTERM, then SIGKILL after a few seconds; idempotent; closes the log."""
+        self.ended_by_us = True
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+            try:
+                self.process.wait(_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    self.process.kill()
+                self.process.wait()
+        with contextlib.suppress(OSError):
+            self.log_file.close()
+
+
+def _stopped_by_signal(code: int) -> bool:
+    import signal
+
+    return code in (-signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT, 128 + signal.SIGTERM)
+
+
+def _wait_ready(backend: Backend, deadline: float) -> None:
+    """Poll with a real query until the server answers it (or dies, or time runs out)."""
+    import urllib.error
+    import urllib.request
+
+    probe = backend.query_url + "?query=ASK%7B%7D"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    delay = 0.02
+    while True:
+        if not backend.running():
+            raise EndpointError(
+                f"the SPARQL server did not start: {backend.reason(backend.process.poll())}"
+            )
+        try:
+            request = urllib.request.Request(
+                probe, headers={"Accept": "application/sparql-results+json"}
+            )
+            with opener.open(request, timeout=5) as response:
+                server = response.headers.get("Server", "")
+                response.read()
+            if response.status == 200 and server.startswith("Oxigraph") and backend.running():
+                return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise EndpointError(
+                f"the SPARQL server did not answer at {backend.query_url} within "
+                f"{_READY_TIMEOUT:.0f} s"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def _launcher(binary: str, location: Path, *, timeout: int, cors: bool) -> Callable[[], Backend]:
+    """A function that starts one more Oxigraph process on *location* and waits for it."""
+    import tempfile
+
+    def launch() -> Backend:
+        for attempt in range(3):
+            port = _free_port("127.0.0.1")
+            command = [
+                binary,
+                "serve-read-only",
+                "--location",
+                str(location),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--union-default-graph",
+                "--timeout-s",
+                str(timeout + _BACKEND_GRACE),
+                *(["--cors"] if cors else []),
+            ]
+            log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Backend.end
+            try:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
+                )
+            except OSError as error:
+                log.close()
+                raise EndpointError(f"cannot run {binary}: {error.strerror or error}") from None
+            backend = Backend(process, f"http://127.0.0.1:{port}", log)
+            try:
+                _wait_ready(backend, time.monotonic() + _READY_TIMEOUT)
+            except EndpointError:
+                in_use = "in use" in backend.log().lower()  # the port was taken meanwhile
+                backend.end()
+                if in_use and attempt < 2:
+                    continue
+                raise
+            return backend
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return launch
+
+
+# --------------------------------------------------------------------------- the endpoint
 
 
 @dataclass
 class Endpoint:
-    """A running SPARQL server (see :func:`start`)."""
+    """A running SPARQL endpoint (see :func:`start`)."""
 
     url: str
     """The base URL, e.g. ``http://127.0.0.1:7878`` (the query editor is at ``url + "/"``)."""
-    process: subprocess.Popen[bytes]
     store: Path
     """The store directory served (temporary unless ``start(store=...)``)."""
     timeout: int
-    _log: IO[bytes]
-    _stopping: bool = False
+    max_results: int
+    allow_network: bool
+    _front: Front
 
     @property
     def query_url(self) -> str:
@@ -210,86 +378,38 @@ class Endpoint:
         """The (read-only) Graph Store Protocol endpoint, ``url + "/store"``."""
         return self.url + "/store"
 
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        """The Oxigraph process answering queries now (it is replaced after a timeout)."""
+        return self._front.current.process
+
     def running(self) -> bool:
-        """True while the server process runs."""
-        return self.process.poll() is None
+        """True while the front and its Oxigraph process run."""
+        return self._front.failure() is None and self._front.current.running()
 
     def log(self) -> str:
-        """What the server wrote on stderr (its start-up line, errors)."""
-        try:
-            self._log.flush()
-            self._log.seek(0)
-            return self._log.read().decode("utf-8", "replace")
-        except (OSError, ValueError):
-            return ""
+        """What the current Oxigraph process wrote on stderr (its start-up line, errors)."""
+        return self._front.current.log()
 
     def wait(self) -> None:
-        """Block until the server ends.
+        """Block until the endpoint ends.
 
-        :raises EndpointError: the server ended by itself, not by :meth:`stop` or a signal
-            sent to it (Ctrl-C reaches it too).
+        :raises EndpointError: the Oxigraph process ended by itself, not by :meth:`stop`
+            or a signal sent to it (Ctrl-C reaches it too), or the front failed.
         """
-        code = self.process.wait()
-        if not self._stopping and not _stopped_by_signal(code):
-            raise EndpointError(f"the SPARQL server stopped unexpectedly: {self._reason(code)}")
+        while True:
+            failure = self._front.failure()
+            if failure is not None:
+                backend, code = failure
+                if backend is not None and code is not None and _stopped_by_signal(code):
+                    return
+                detail = backend.reason(code) if backend is not None else "the front stopped"
+                raise EndpointError(f"the SPARQL server stopped unexpectedly: {detail}")
+            time.sleep(0.2)
 
     def stop(self) -> None:
-        """End the server (SIGTERM, then SIGKILL after a few seconds); idempotent."""
-        self._stopping = True
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
-            try:
-                self.process.wait(_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    self.process.kill()
-                self.process.wait()
-
-    def _reason(self, code: int | None) -> str:
-        lines = [line for line in self.log().splitlines() if line.strip()]
-        detail = lines[-1].strip() if lines else "no message"
-        status = "running" if code is None else f"exit status {code}"
-        return f"{detail} ({status})"
-
-
-def _stopped_by_signal(code: int) -> bool:
-    import signal
-
-    return code in (-signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT, 128 + signal.SIGTERM)
-
-
-def _wait_ready(endpoint: Endpoint, deadline: float) -> None:
-    """Poll with a real query until the server answers it (or dies, or time runs out)."""
-    import urllib.error
-    import urllib.request
-
-    probe = endpoint.query_url + "?query=ASK%7B%7D"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
-    delay = 0.02
-    while True:
-        if not endpoint.running():
-            raise EndpointError(
-                f"the SPARQL server did not start: {endpoint._reason(endpoint.process.poll())}"
-            )
-        try:
-            request = urllib.request.Request(
-                probe, headers={"Accept": "application/sparql-results+json"}
-            )
-            with opener.open(request, timeout=5) as response:
-                server = response.headers.get("Server", "")
-                response.read()
-            if response.status == 200 and server.startswith("Oxigraph") and endpoint.running():
-                return
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise EndpointError(
-                f"the SPARQL server did not answer at {endpoint.query_url} within "
-                f"{_READY_TIMEOUT:.0f} s"
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+        """End the front and every Oxigraph process; idempotent."""
+        self._front.stop()
 
 
 @contextlib.contextmanager
@@ -302,6 +422,8 @@ def start(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     timeout: int = DEFAULT_TIMEOUT,
+    max_results: int = DEFAULT_MAX_RESULTS,
+    allow_network: bool = False,
     cors: bool = False,
 ) -> Iterator[Endpoint]:
     """Run a read-only SPARQL endpoint for the duration of a ``with`` block.
@@ -312,9 +434,13 @@ def start(
         :func:`ssc_kg.store.build`) instead; it is opened read-only and never changed.
     :param host: the address to listen on; ``127.0.0.1`` (this machine only) by
         default. ``0.0.0.0`` listens on every interface: anyone who can reach the
-        machine can query it, and SERVICE clauses make the server fetch URLs.
+        machine can query it.
     :param port: the TCP port; ``0`` picks a free one (see :attr:`Endpoint.url`).
-    :param timeout: seconds after which a query is cancelled (at least 1).
+    :param timeout: seconds after which a query is stopped and answered 503 (at least 1).
+    :param max_results: the most rows (SELECT) or triples (CONSTRUCT, DESCRIBE, Graph
+        Store reads) an answer may have; more is answered 500. ``0``: no limit.
+    :param allow_network: let queries use SERVICE (the server then fetches URLs);
+        refused with 400 otherwise.
     :param cors: let web pages from any origin query the endpoint (CORS headers), for
         browser tools such as a hosted YASGUI or Comunica.
     :yields: the running :class:`Endpoint`; it has answered a query already.
@@ -328,16 +454,17 @@ def start(
 
     if timeout < 1:
         raise EndpointError(f"the query timeout must be at least 1 second, not {timeout}")
+    if max_results < 0:
+        raise EndpointError(f"the result limit must be 0 (none) or more, not {max_results}")
     if not 0 <= port <= 65535:
         raise EndpointError(f"port {port} is out of range (0-65535)")
     binary = find_oxigraph()
     _check_version(binary)
-    if port == 0:
-        port = _free_port(host)
-    else:
+    if port != 0:
         _check_port(host, port)
+    elif not _is_address(host):  # a name may stand for several addresses: one port for all
+        port = _free_port(host)
     temporary: Path | None = None
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     try:
         if store is None:
             temporary = Path(tempfile.mkdtemp(prefix="ssc-kg-serve-"))
@@ -350,37 +477,52 @@ def start(
                 )
             location = Path(store).absolute()
             open_store(location)  # checks that it is a complete ssc-kg store
-        bind = f"{_url_host(host)}:{port}"
-        command = [
-            binary,
-            "serve-read-only",
-            "--location",
-            str(location / OXIGRAPH),
-            "--bind",
-            bind,
-            "--union-default-graph",
-            "--timeout-s",
-            str(timeout),
-            *(["--cors"] if cors else []),
-        ]
-        try:
-            process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
-            )
-        except OSError as error:
-            raise EndpointError(f"cannot run {binary}: {error.strerror or error}") from None
-        endpoint = Endpoint(
-            url=f"http://{bind}", process=process, store=location, timeout=timeout, _log=log
+        from .front import Front, Limits
+
+        launch = _launcher(binary, location / OXIGRAPH, timeout=timeout, cors=cors)
+        limits = Limits(
+            timeout=timeout,
+            max_results=max_results,
+            allow_network=allow_network,
+            cors=cors,
+            max_request=MAX_REQUEST_BYTES,
         )
+        front = Front(launch(), launch, limits)
         try:
-            _wait_ready(endpoint, time.monotonic() + _READY_TIMEOUT)
+            bound = front.start(host, port)
+            endpoint = Endpoint(
+                url=f"http://{_url_host(host)}:{bound}",
+                store=location,
+                timeout=timeout,
+                max_results=max_results,
+                allow_network=allow_network,
+                _front=front,
+            )
+            _check_front(endpoint)
             yield endpoint
         finally:
-            endpoint.stop()
+            front.stop()
     finally:
-        log.close()
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _check_front(endpoint: Endpoint) -> None:
+    """One query through the front before the endpoint is announced."""
+    import urllib.error
+    import urllib.request
+
+    host = endpoint.url.split("//", 1)[1].rsplit(":", 1)[0]
+    if host in ("0.0.0.0", "[::]", "::"):  # listening everywhere: ask on loopback
+        probe = endpoint.url.replace(host, "127.0.0.1" if "." in host else "[::1]", 1)
+    else:
+        probe = endpoint.url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(probe + "/query?query=ASK%7B%7D", timeout=30) as response:
+            response.read()
+    except (urllib.error.URLError, OSError) as error:
+        raise EndpointError(f"the SPARQL endpoint does not answer at {probe}: {error}") from None
 
 
 def serve(
@@ -392,6 +534,8 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     timeout: int = DEFAULT_TIMEOUT,
+    max_results: int = DEFAULT_MAX_RESULTS,
+    allow_network: bool = False,
     cors: bool = False,
     on_ready: Callable[[Endpoint], None] | None = None,
 ) -> None:
@@ -420,6 +564,8 @@ def serve(
             host=host,
             port=port,
             timeout=timeout,
+            max_results=max_results,
+            allow_network=allow_network,
             cors=cors,
         ) as endpoint:
             if on_ready is not None:

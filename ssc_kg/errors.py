@@ -8,11 +8,30 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["FormatError", "InputError", "QueryError", "SscKgError", "ValidationError"]
+__all__ = [
+    "FormatError",
+    "InputError",
+    "InputLimitError",
+    "LimitError",
+    "NetworkAccessError",
+    "QueryError",
+    "QueryTimeoutError",
+    "RemoteImportError",
+    "RemoteInputError",
+    "RemoteQueryError",
+    "ResultLimitError",
+    "SscKgError",
+    "ValidationError",
+]
+
+
+MAX_MESSAGE = 1000
+"""Longer messages are cut: an error is a line people read, not a dump of the input."""
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    line = " ".join(str(text).split())
+    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 4] + " ..."
 
 
 class SscKgError(Exception):
@@ -62,3 +81,45 @@ class QueryError(SscKgError):
 
 class ValidationError(SscKgError):
     """SHACL validation could not run (e.g. broken shapes); not "data does not conform"."""
+
+
+# --------------------------------------------------------------------------- by cause
+# The errors above say where the problem is (an input file, a query, the shapes); these
+# two say why, so that callers can catch every refusal of one kind at once.
+
+
+class NetworkAccessError(SscKgError):
+    """Refused: the input asks for network (or external file) access, which is off.
+
+    Raised for a remote JSON-LD ``@context``, an external DTD or entity in RDF/XML,
+    ``SERVICE`` in SPARQL and ``owl:imports`` in shapes, unless ``allow_network=True``
+    where that is possible (see ``docs/security.md``).
+    """
+
+
+class LimitError(SscKgError):
+    """A limit was reached: query timeout, result count, input size, entity expansion."""
+
+
+class RemoteInputError(InputError, NetworkAccessError):
+    """An input file refers to a remote or external document (never loaded)."""
+
+
+class InputLimitError(InputError, LimitError):
+    """An input file is too large, or would expand too much, to be read safely."""
+
+
+class RemoteQueryError(QueryError, NetworkAccessError):
+    """A query needs network access (``SERVICE``) and ``allow_network`` is off."""
+
+
+class QueryTimeoutError(QueryError, LimitError):
+    """A query ran longer than its ``timeout``."""
+
+
+class ResultLimitError(QueryError, LimitError):
+    """A query has more results than ``max_results`` (nothing is silently dropped)."""
+
+
+class RemoteImportError(ValidationError, NetworkAccessError):
+    """The shapes ``owl:imports`` a document and ``allow_network`` is off."""

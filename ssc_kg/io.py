@@ -17,19 +17,27 @@ blank nodes are relabelled with RDFC-1.0 canonical labels (``_:c14n0`` ...).
 
 Triple formats (turtle, nt, xml) hold one graph: the UNION of all graphs is written
 and the graph names are lost. Use trig, nquads or jsonld to keep provenance.
+
+Input is untrusted (see ``docs/security.md``): nothing is fetched (a remote JSON-LD
+``@context`` and RDF/XML external DTDs and entities are refused, :func:`check_rdfxml_dtd`
+also bounds entity expansion), the input size is limited (:func:`input_limit`,
+:data:`MEMORY_FACTORS`), RDFC-1.0 is not run on blank nodes that would take it too long
+(:func:`check_canonicalizable`), and files are written atomically (:func:`open_atomic`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias
 
-from .errors import FormatError, InputError, SscKgError
+from .errors import FormatError, InputError, InputLimitError, RemoteInputError, SscKgError
 from .formats import FORMATS, Format, format_from_path, resolve_format
 from .namespaces import PREFIXES
 
@@ -39,10 +47,18 @@ if TYPE_CHECKING:
     from rdflib.term import Node
 
 __all__ = [
+    "CANONICALIZATION_BUDGET",
+    "ENTITY_EXPANSION_FACTOR",
+    "MEMORY_FACTORS",
+    "STALE_TEMPORARY_SECONDS",
     "STDIN",
     "Canonical",
+    "available_memory",
     "canonical",
     "canonical_quads",
+    "check_canonicalizable",
+    "check_rdfxml_dtd",
+    "input_limit",
     "load",
     "open_atomic",
     "oxigraph_quads",
@@ -122,7 +138,12 @@ def _syntax_error(error: SyntaxError, source: PathLike) -> InputError:
 
     text = str(error.msg if error.msg else error)
     message = re.sub(_POSITION_PREFIX, "", text)
+    # the XML parser quotes a whole bad tag, which can run to the end of the document
+    message = re.sub(r"`([^`]{60})[^`]{20,}`", r"`\1...`", message)
+    kind = InputError
     if "LoadDocumentCallback" in message:
+        # pyoxigraph cannot fetch documents at all: --allow-network does not change this
+        kind = RemoteInputError
         message = (
             "remote JSON-LD @context is never fetched (no network access); "
             "put the context inline in the document"
@@ -131,27 +152,198 @@ def _syntax_error(error: SyntaxError, source: PathLike) -> InputError:
     column = error.offset if isinstance(error.offset, int) else None
     if line is not None and column is not None:
         message += f" (column {column})"
-    return InputError(message, path=_display(source), line=line, column=column)
+    return kind(message, path=_display(source), line=line, column=column)
 
 
-def read_source(source: PathLike) -> bytes:
+def read_source(source: PathLike, *, max_bytes: int | None = None) -> bytes:
     """The bytes of *source* (``"-"``: all of standard input).
 
+    :param max_bytes: read at most this many bytes (``None``: no limit); more is
+        refused without reading it all (stdin, a FIFO, ``/dev/zero``, a growing file).
     :raises InputError: missing file, a directory, or unreadable.
+    :raises InputLimitError: more than *max_bytes*.
     """
     name = _display(source)
     try:
         if os.fspath(source) == STDIN:
-            return sys.stdin.buffer.read()
+            return _read_capped(sys.stdin.buffer, max_bytes, name)
         path = Path(source)
         if not path.exists():
             raise InputError("no such file", path=name)
         if path.is_dir():
             raise InputError("is a directory, not a file", path=name)
-        return path.read_bytes()
+        if max_bytes is None:
+            return path.read_bytes()
+        with path.open("rb") as handle:
+            return _read_capped(handle, max_bytes, name)
     except OSError as error:
         reason = error.strerror or str(error)
         raise InputError(f"cannot read file: {reason}", path=name) from None
+
+
+def _read_capped(handle: BinaryIO, max_bytes: int | None, name: str) -> bytes:
+    if max_bytes is None:
+        return handle.read()
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = handle.read(min(1 << 24, max_bytes + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise InputLimitError(_too_large(max_bytes), path=name)
+
+
+# --------------------------------------------------------------------------- input limits
+
+MaxInput: TypeAlias = "int | Literal['auto'] | None"
+"""An input limit: a number of bytes, ``"auto"`` (what fits in memory) or ``None`` (none)."""
+
+_MAX_INPUT: contextvars.ContextVar[MaxInput] = contextvars.ContextVar(
+    "ssc_kg_max_input", default="auto"
+)
+
+MEMORY_FACTORS: dict[str, int] = {
+    "nt": 5,
+    "nquads": 5,
+    "xml": 8,
+    "jsonld": 10,
+    "turtle": 12,
+    "trig": 12,
+}
+"""Bytes of memory needed per byte of input, by format: a little under what parsing,
+sorting and writing N-Quads measure (about 1 KB per quad; compact formats hold more
+quads per byte). ``max_input_bytes="auto"`` refuses input that cannot fit by this
+estimate; validation with pyshacl needs several times more."""
+
+_UNSET: Any = object()
+
+
+@contextlib.contextmanager
+def input_limit(max_bytes: MaxInput) -> Iterator[None]:
+    """Make *max_bytes* the default limit of :func:`parse_quads` (and so of :func:`load`,
+    stores and shapes) inside the block: ``ssc-kg --max-input-size``."""
+    token = _MAX_INPUT.set(max_bytes)
+    try:
+        yield
+    finally:
+        _MAX_INPUT.reset(token)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still use: ``MemAvailable``, lowered by a
+    cgroup (container) limit and by the process's address space limit (``ulimit -v``);
+    ``None`` where the system does not say (not Linux)."""
+    found: list[int] = []
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm", "rb") as handle:
+                used = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            found.append(max(0, soft - used))
+    except (ImportError, OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/proc/meminfo", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            found.append(max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def _human(size: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError  # pragma: no cover
+
+
+def _too_large(limit: MaxInput, *, need: int | None = None, have: int | None = None) -> str:
+    if isinstance(limit, int):
+        return f"input too large: more than the {_human(limit)} allowed (--max-input-size)"
+    return (
+        f"input too large to load in memory: about {_human(need or 0)} needed, "
+        f"{_human(have or 0)} available (see --max-input-size)"
+    )
+
+
+class _InputBudget:
+    """The input limit of one :func:`parse_quads` call, spent source by source."""
+
+    def __init__(self, limit: MaxInput) -> None:
+        self.limit = limit
+        self.memory = available_memory() if limit == "auto" else None
+        self.spent = 0
+        """Bytes read so far (an int limit) or memory they need (``"auto"``)."""
+
+    def factor(self, fmt: Format) -> int:
+        return MEMORY_FACTORS.get(fmt.name, max(MEMORY_FACTORS.values()))
+
+    def check_sizes(self, sources: Sequence[PathLike], input_format: str | Format | None) -> None:
+        """Refuse before reading anything when the files' sizes are already too much."""
+        if self.limit is None or (self.limit == "auto" and self.memory is None):
+            return
+        total = 0
+        for source in sources:
+            if os.fspath(source) == STDIN:
+                continue
+            try:
+                status = os.stat(source)
+                factor = self.factor(_source_format(source, input_format))
+            except (OSError, SscKgError):
+                continue  # reported in order when the source is read
+            if not stat.S_ISREG(status.st_mode):
+                continue
+            total += status.st_size * (factor if self.limit == "auto" else 1)
+            self._check(total, source)
+
+    def cap(self, fmt: Format) -> int | None:
+        """How many bytes of a source in *fmt* may still be read."""
+        if self.limit is None:
+            return None
+        if self.limit == "auto":
+            if self.memory is None:
+                return None
+            return max(0, (self.memory - self.spent) // self.factor(fmt))
+        assert isinstance(self.limit, int)
+        return max(0, self.limit - self.spent)
+
+    def spend(self, size: int, fmt: Format) -> None:
+        self.spent += size * (self.factor(fmt) if self.limit == "auto" else 1)
+
+    def _check(self, total: int, source: PathLike) -> None:
+        if self.limit == "auto":
+            assert self.memory is not None
+            if total > self.memory:
+                message = _too_large("auto", need=total, have=self.memory)
+                raise InputLimitError(message, path=_display(source))
+        elif isinstance(self.limit, int) and total > self.limit:
+            raise InputLimitError(_too_large(self.limit), path=_display(source))
+
+    def refusal(self, source: PathLike, fmt: Format) -> InputLimitError:
+        """The error for a source that went past :meth:`cap` while it was read."""
+        if self.limit == "auto" and self.memory is not None:
+            message = (
+                f"input too large to load in memory: more than {_human(self.cap(fmt) or 0)} "
+                f"of {fmt.label} needs more than the {_human(self.memory)} available "
+                "(see --max-input-size)"
+            )
+            return InputLimitError(message, path=_display(source))
+        return InputLimitError(_too_large(self.limit), path=_display(source))
 
 
 # Which bytes can announce a blank node / an RDF 1.2 term, per syntax. A source without
@@ -231,11 +423,101 @@ def _fix_quads(
     return fixed
 
 
+ENTITY_EXPANSION_FACTOR = 10
+"""RDF/XML entities may add at most this many times the document's size (at least 1 MiB)."""
+
+_DOCTYPE = rb"<!doctype"
+_ENTITY_DECLARATION = rb"<!entity"
+# The one form of entity declaration accepted: a general internal entity whose value
+# has no references and no markup, e.g. <!ENTITY owl "http://www.w3.org/2002/07/owl#">
+_PLAIN_ENTITY = rb'<!ENTITY\s+([^\s%"\'<>&;]+)\s+"([^"&%<]*)"\s*>'
+_EXTERNAL_ID = rb"\b(?:SYSTEM|PUBLIC)\b"
+_ENTITY_REFERENCE = rb"&([^\s&;<>\"'#]+);"
+
+
+def check_rdfxml_dtd(data: bytes, source: PathLike = "<data>") -> None:
+    """Refuse what an RDF/XML DOCTYPE could use to reach outside or to blow up.
+
+    The RDF/XML parser never loads external DTDs or entities, but it ignores an external
+    DTD silently and expands nested entities without limit (a 1 KB "billion laughs"
+    document takes minutes and gigabytes). So: an external DTD (``SYSTEM`` / ``PUBLIC``),
+    external or parameter entities and entity references inside entity values are
+    refused; plain internal entities (``<!ENTITY owl "http://...#">``, the usual
+    namespace shorthand) are kept, as long as their expansion adds at most
+    :data:`ENTITY_EXPANSION_FACTOR` times the document's size.
+
+    :raises RemoteInputError: an external DTD or entity.
+    :raises InputLimitError: too much entity expansion.
+    :raises InputError: an entity declaration of another kind.
+    """
+    import re
+
+    doctype = re.search(_DOCTYPE, data, flags=re.IGNORECASE)
+    if doctype is None:
+        return  # without a DOCTYPE, entities cannot be declared
+    name = _display(source)
+
+    def line_of(position: int) -> int:
+        return data.count(b"\n", 0, position) + 1
+
+    header_end = re.compile(rb"[\[>]").search(data, doctype.end())
+    header = data[doctype.end() : header_end.start() if header_end else len(data)]
+    if re.search(_EXTERNAL_ID, header, flags=re.IGNORECASE):
+        raise RemoteInputError(
+            "RDF/XML DOCTYPE with an external DTD (SYSTEM or PUBLIC) is refused: "
+            "external DTDs and entities are never loaded",
+            path=name,
+            line=line_of(doctype.start()),
+        )
+    plain = re.compile(_PLAIN_ENTITY)
+    sizes: dict[bytes, int] = {}
+    for declaration in re.finditer(_ENTITY_DECLARATION, data, flags=re.IGNORECASE):
+        match = plain.match(data, declaration.start())
+        if match is not None:
+            entity, value = match.groups()
+            sizes[entity] = max(sizes.get(entity, 0), len(value))
+            continue
+        end = data.find(b">", declaration.start())
+        text = data[declaration.start() : end if end >= 0 else len(data)]
+        line = line_of(declaration.start())
+        if re.search(_EXTERNAL_ID, text, flags=re.IGNORECASE):
+            raise RemoteInputError(
+                "RDF/XML external entity (SYSTEM or PUBLIC) is refused: "
+                "external entities are never loaded",
+                path=name,
+                line=line,
+            )
+        kind = InputError
+        if re.match(rb"<!entity\s+%", text, flags=re.IGNORECASE):
+            reason = "parameter entities are refused"
+        elif b"&" in text or b"%" in text:
+            kind = InputLimitError
+            reason = "entity values that refer to other entities are refused (nested expansion)"
+        else:
+            reason = 'only plain entities are accepted, like <!ENTITY name "text">'
+        raise kind(f"RDF/XML entity declaration refused: {reason}", path=name, line=line)
+    if not sizes:
+        return
+    added = 0
+    for reference in re.finditer(_ENTITY_REFERENCE, data):
+        added += sizes.get(reference.group(1), 0)
+    limit = max(1 << 20, ENTITY_EXPANSION_FACTOR * len(data))
+    if added > limit:
+        raise InputLimitError(
+            f"RDF/XML entity expansion would add {_human(added)}, more than the "
+            f"{_human(limit)} allowed ({ENTITY_EXPANSION_FACTOR}x the document)",
+            path=name,
+            line=line_of(doctype.start()),
+        )
+
+
 def _parse_source(
     data: bytes, source: PathLike, fmt: Format, scope: int, blank_nodes: _BlankNodes
 ) -> list[ox.Quad]:
     import pyoxigraph as ox
 
+    if fmt.name == "xml":
+        check_rdfxml_dtd(data, source)
     try:
         quads = list(ox.parse(data, fmt.rdf_format))
     except SyntaxError as error:
@@ -245,6 +527,12 @@ def _parse_source(
     except OSError as error:
         reason = error.strerror or str(error)
         raise InputError(f"cannot read file: {reason}", path=_display(source)) from None
+    except MemoryError as error:
+        if "buffer maximal size" in str(error):  # pyoxigraph's cap on one token
+            message = f"a literal or IRI longer than 16 MiB cannot be read from {fmt.label}"
+        else:
+            message = "out of memory while reading this file (see --max-input-size)"
+        raise InputLimitError(message, path=_display(source)) from None
     relabel = _may_contain(data, _BNODE_HINTS[fmt.name])
     check = _may_contain(data, _RDF12_HINTS[fmt.name])
     if relabel or check:
@@ -278,6 +566,7 @@ def parse_quads(
     *,
     input_format: str | Format | None = None,
     on_source: Callable[[PathLike, bytes], None] | None = None,
+    max_input_bytes: MaxInput = _UNSET,
 ) -> list[ox.Quad]:
     """Parse *paths* (no shipped data) into a list of :class:`pyoxigraph.Quad`.
 
@@ -287,15 +576,27 @@ def parse_quads(
 
     :param on_source: called as ``on_source(path, data)`` with each source's bytes
         before it is parsed (used to fingerprint the sources of a store).
+    :param max_input_bytes: refuse more input than this many bytes in all; ``"auto"``
+        (the default, see :func:`input_limit`): more than fits in the available memory
+        by the estimate of :data:`MEMORY_FACTORS`; ``None``: no limit.
+    :raises InputLimitError: the input is over the limit (checked before reading
+        files, and while reading stdin or anything that is not a regular file).
     """
     from .progress import step
 
+    sources = _as_list(paths)
+    budget = _InputBudget(_MAX_INPUT.get() if max_input_bytes is _UNSET else max_input_bytes)
+    budget.check_sizes(sources, input_format)
     blank_nodes = _BlankNodes()
     quads: list[ox.Quad] = []
-    for scope, source in enumerate(_as_list(paths)):
+    for scope, source in enumerate(sources):
         fmt = _source_format(source, input_format)
         step(f"parsing {os.path.basename(_display(source))}", count=len(quads), unit=" quads")
-        data = read_source(source)
+        try:
+            data = read_source(source, max_bytes=budget.cap(fmt))
+        except InputLimitError:
+            raise budget.refusal(source, fmt) from None
+        budget.spend(len(data), fmt)
         if on_source is not None:
             on_source(source, data)
         quads.extend(_parse_source(data, source, fmt, scope, blank_nodes))
@@ -528,10 +829,110 @@ def _has_blank_nodes(quads: Iterable[ox.Quad]) -> bool:
     )
 
 
+CANONICALIZATION_BUDGET = 10_000_000
+"""The most work :func:`check_canonicalizable` lets RDFC-1.0 do (about 2 s here)."""
+
+
+def check_canonicalizable(quads: Iterable[ox.Quad]) -> None:
+    """Refuse blank nodes that RDFC-1.0 would take too long to label (or crash on).
+
+    RDFC-1.0 tells blank nodes apart by their own statements first; the ones that
+    look alike are labelled by exploring their connected group of look-alikes, in
+    every order for look-alikes in the same position. That costs about ``n**3`` for
+    a group of ``n`` (a chain of 1,000 look-alike nodes, 20 KB of Turtle, takes
+    minutes; 20,000 crash pyoxigraph) and ``k!`` for ``k`` look-alikes around one
+    node. This estimates that cost in one pass (linear in the blank nodes' quads)
+    and refuses above :data:`CANONICALIZATION_BUDGET`; usual data (lists, repeated
+    records) costs little. Only the blank nodes' quads are looked at.
+
+    :raises InputLimitError: the estimate is over the budget.
+    """
+    import math
+
+    import pyoxigraph as ox
+
+    blank = ox.BlankNode
+    mentions: dict[Any, list[ox.Quad]] = {}
+    for quad in quads:
+        subject, obj, graph = quad.subject, quad.object, quad.graph_name
+        if type(subject) is blank:
+            mentions.setdefault(subject, []).append(quad)
+        if type(obj) is blank and obj != subject:
+            mentions.setdefault(obj, []).append(quad)
+        if type(graph) is blank and graph != subject and graph != obj:
+            mentions.setdefault(graph, []).append(quad)
+    if len(mentions) < 2:
+        return
+
+    def term_text(term: Any, node: Any) -> str:
+        if type(term) is blank:
+            return "_:a" if term == node else "_:z"
+        return str(term)
+
+    signature: dict[Any, int] = {}
+    groups: dict[int, int] = {}
+    for node, node_quads in mentions.items():
+        lines = sorted(
+            " ".join(term_text(t, node) for t in (q.subject, q.predicate, q.object, q.graph_name))
+            for q in node_quads
+        )
+        key = hash("\n".join(lines))
+        signature[node] = key
+        groups[key] = groups.get(key, 0) + 1
+    alike = {node for node, key in signature.items() if groups[key] > 1}
+
+    def related(node: Any) -> dict[tuple[int, str, str], set[Any]]:
+        """The look-alikes related to *node*, by how they are related (RDFC-1.0's hash)."""
+        found: dict[tuple[int, str, str], set[Any]] = {}
+        for q in mentions[node]:
+            for position, term in (("s", q.subject), ("o", q.object), ("g", q.graph_name)):
+                if type(term) is blank and term != node and term in alike:
+                    found.setdefault((signature[term], str(q.predicate), position), set()).add(term)
+        return found
+
+    cost = 0
+    seen: set[Any] = set()
+    for start in alike:
+        if start in seen:
+            continue
+        # the connected group of look-alikes, and its most connected node
+        component, stack = [start], [start]
+        seen.add(start)
+        while stack:
+            for members in related(stack.pop()).values():
+                for term in members - seen:
+                    seen.add(term)
+                    component.append(term)
+                    stack.append(term)
+        root = max(component, key=lambda n: sum(map(len, related(n).values())))
+        # Look-alikes related to a node in the same way are tried in every order, each
+        # order exploring further (the orders multiply along a path); nodes already
+        # explored are not explored again.
+        orders, visited, paths = 1, {root}, [(root, 1)]
+        while paths:
+            node, path_orders = paths.pop()
+            fresh = [m - visited for m in related(node).values()]
+            for members in fresh:
+                path_orders *= math.factorial(min(len(members), 20))
+            path_orders = min(path_orders, CANONICALIZATION_BUDGET + 1)
+            orders = max(orders, path_orders)
+            for members in fresh:
+                visited.update(members)
+                paths.extend((term, path_orders) for term in members)
+        cost += len(component) ** 3 * orders
+        if cost > CANONICALIZATION_BUDGET:
+            raise InputLimitError(
+                f"cannot label blank nodes canonically: a group of {len(component)} connected "
+                "blank nodes that look alike would take RDFC-1.0 too long; give some of them "
+                "IRIs or properties that tell them apart"
+            )
+
+
 def _canonicalized(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     import pyoxigraph as ox
 
     dataset = ox.Dataset(quads)  # deduplicates
+    check_canonicalizable(dataset)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return list(dataset)
 
@@ -763,15 +1164,63 @@ def write_all(stream: BinaryIO, data: bytes) -> None:
         view = view[len(view) if written is None else written :]
 
 
+STALE_TEMPORARY_SECONDS = 60
+"""A temporary file of :func:`open_atomic` that nobody holds and nobody wrote to for this
+long was left by a killed writer: the next write to the same target removes it."""
+
+
+def _temporary_pattern(target: Path) -> str:
+    import re
+
+    return rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.tmp"
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files a killed writer of *target* left behind.
+
+    A writer holds an exclusive ``flock`` on its temporary file until it is renamed,
+    so one that can be locked (and is older than :data:`STALE_TEMPORARY_SECONDS`)
+    belongs to a dead process. Nothing else is touched.
+    """
+    import fcntl
+    import re
+    import time
+
+    pattern = re.compile(_temporary_pattern(target))
+    try:
+        names = [n for n in os.listdir(target.parent) if pattern.fullmatch(n)]
+    except OSError:
+        return
+    for name in names:
+        path = target.parent / name
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError:
+            continue
+        with handle:
+            try:
+                if time.time() - os.fstat(handle.fileno()).st_mtime < STALE_TEMPORARY_SECONDS:
+                    continue
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live writer holds it
+            with contextlib.suppress(OSError):
+                if os.path.samestat(os.fstat(handle.fileno()), os.stat(path)):
+                    os.unlink(path)
+
+
 @contextlib.contextmanager
 def open_atomic(path: PathLike) -> Iterator[BinaryIO]:
     """Open *path* for writing atomically: complete file or unchanged.
 
-    The bytes go to a temporary file in the same directory, which replaces *path*
-    (``os.replace``) when the block ends without an error. On any error the target
-    is left untouched and the temporary file is removed. A new file gets the usual
-    permissions (umask).
+    The bytes go to a temporary file ``.NAME.XXXXXXXX.tmp`` in the same directory,
+    which replaces *path* (``os.replace``) when the block ends without an error. On
+    any error the target is left untouched and the temporary file is removed. A new
+    file gets the usual permissions (umask). A writer that is killed (SIGKILL, power
+    loss) cannot clean up: its temporary file stays, never replaces *path*, and is
+    removed by the next write to *path* (see :func:`_remove_stale_temporaries`).
     """
+    import fcntl
     import tempfile
 
     target = Path(path)
@@ -782,17 +1231,19 @@ def open_atomic(path: PathLike) -> Iterator[BinaryIO]:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    _remove_stale_temporaries(target)
     try:
         fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
         raise OSError(error.errno, f"cannot write: {error.strerror}", os.fspath(target)) from error
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the file is closed
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, target)
+            os.chmod(temp_name, mode)
+            os.replace(temp_name, target)
     except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)

@@ -69,6 +69,30 @@ def _refuse_remote_document(url: str, options: Any = None) -> Any:
     )
 
 
+def _describe(error: Any) -> str:
+    """A pyld error in a few words (its ``str`` dumps the whole active context)."""
+    message = str(error.args[0]) if error.args else error.type
+    details = error.details if isinstance(error.details, dict) else {}
+    if error.code == "IRI confused with prefix" and "iri" in details:
+        return (
+            f"IRI confused with prefix: <{details['iri']}> would read back as a compact IRI "
+            f"(prefix {details.get('term', '')}: of the context); write it in another format"
+        )
+    if error.code == "invalid JSON literal" and "value" in details:
+        return f"ill-formed rdf:JSON literal {str(details['value'])[:80]!r}"
+    cause = getattr(error, "cause", None) or error.__cause__
+    text = f"{message.rstrip('.')} ({error.code or error.type})"
+    if isinstance(cause, jsonld_error_type()):
+        text += f": {_describe(cause)}"
+    return text[:300]
+
+
+def jsonld_error_type() -> type[Exception]:
+    from pyld import jsonld
+
+    return jsonld.JsonLdError  # type: ignore[no-any-return]
+
+
 def _json_sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
@@ -118,12 +142,49 @@ def _pyld_dataset(quads: Iterable[ox.Quad]) -> dict[str, list[dict[str, Any]]]:
     return dataset
 
 
+def _prefix_namespaces() -> list[tuple[str, str]]:
+    """(term, IRI) of the project context's prefix terms (simple terms ending in ``:/?#[]@``)."""
+    from .resources import jsonld_context
+
+    return [
+        (term, value)
+        for term, value in jsonld_context().items()
+        if isinstance(value, str) and not term.startswith("@") and value.endswith(_GEN_DELIMS)
+    ]
+
+
+def _refuse_misread_iris(quads: Iterable[ox.Quad]) -> None:
+    """Refuse an IRI that pyld would compact to ``prefix://...``: a JSON-LD reader takes
+    that for an absolute IRI (a suffix starting with ``//`` is not a compact IRI), so
+    ``http://schema.org///x`` would come back as ``schema://x``."""
+    import pyoxigraph as ox
+
+    starts = tuple(namespace + "//" for _, namespace in _prefix_namespaces())
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, ox.Literal):
+                term = term.datatype
+            if isinstance(term, ox.NamedNode) and term.value.startswith(starts):
+                namespace = next(n for n in starts if term.value.startswith(n))[:-2]
+                prefix = next(t for t, n in _prefix_namespaces() if n == namespace)
+                raise SscKgError(
+                    f"JSON-LD conversion failed: the IRI <{term.value}> would be written as "
+                    f"{prefix}:{term.value[len(namespace) :]}, which reads back as another "
+                    "IRI; write it in another format"
+                )
+
+
 def compact_reference(quads: Sequence[ox.Quad]) -> bytes:
-    """The JSON-LD document of *quads* (canonical and sorted), compacted by pyld."""
+    """The JSON-LD document of *quads* (canonical and sorted), compacted by pyld.
+
+    An IRI that pyld would write as a compact IRI read back as another IRI
+    (``http://schema.org///x`` as ``schema://x``) is refused, not written.
+    """
     from pyld import jsonld
 
     from .resources import jsonld_context
 
+    _refuse_misread_iris(quads)
     try:
         expanded = jsonld.from_rdf(
             _pyld_dataset(quads),
@@ -139,7 +200,7 @@ def compact_reference(quads: Sequence[ox.Quad]) -> bytes:
             {"documentLoader": _refuse_remote_document, "graph": True},
         )
     except jsonld.JsonLdError as error:
-        raise SscKgError(f"JSON-LD conversion failed: {error}") from None
+        raise SscKgError(f"JSON-LD conversion failed: {_describe(error)}") from None
     text = json.dumps(compacted, ensure_ascii=False, indent=2, sort_keys=True)
     return (text + "\n").encode("utf-8")
 
@@ -290,6 +351,9 @@ class _Compactor:
                     if curie is None or (len(candidate), candidate) < (len(curie), curie):
                         curie = candidate
         if curie is not None:
+            if curie.partition(":")[2].startswith("//"):
+                # "schema://x" reads back as an IRI, not a compact IRI: the reference refuses
+                raise Unsupported(f"IRI {iri} would be written as {curie}")
             return curie
         scheme, colon, _ = iri.partition(":")
         if colon and scheme in self.context.confusable:

@@ -16,6 +16,10 @@ first time. Then it reads the store back and compares:
   graph with the union of all graphs).
 
 A graph counts as published only when the store holds exactly what was sent.
+When publishing fails midway, the :class:`PublishError` carries a report
+(:attr:`PublishError.report`) of exactly what reached the store: the graphs the store
+accepted (verified again if the store still answers), the graph whose request failed,
+and the graphs never sent (``ssc-kg publish --report FILE`` writes it as JSON).
 Bodies are the canonical N-Triples of each graph (sorted, deterministic), sent as
 ``text/turtle`` (N-Triples is a subset of Turtle, which every store accepts).
 
@@ -42,7 +46,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import SscKgError
@@ -80,12 +84,20 @@ class PublishError(SscKgError):
     """The store cannot be reached, refused a request, or answered something unusable.
 
     ``sent`` lists the graphs (``None``: the default graph) whose ``PUT`` the store
-    accepted before the error; none of them was verified.
+    accepted before the error. ``report``, once publishing has begun, says graph by graph
+    what reached the store (``report.error`` is this error); ``None`` before that.
     """
 
-    def __init__(self, message: str, *, sent: Sequence[str | None] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        sent: Sequence[str | None] = (),
+        report: PublishReport | None = None,
+    ) -> None:
         super().__init__(message)
         self.sent = tuple(sent)
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -106,20 +118,44 @@ class GraphResult:
     """A few triples (N-Triples) sent but not in the store."""
     extra: tuple[str, ...] = ()
     """A few triples in the store that were not sent."""
+    accepted: bool = True
+    """The store accepted the graph's ``PUT`` (False: not sent, refused, or a dry run)."""
+    error: str | None = None
+    """Why its ``PUT`` failed, for the graph at which publishing stopped."""
 
     @property
     def verified(self) -> bool:
         """The store holds as many triples as were sent, and the same ones when compared."""
-        return self.stored == self.sent and self.contents in ("identical", "not compared")
+        return (
+            self.accepted
+            and self.stored == self.sent
+            and self.contents in ("identical", "not compared")
+        )
+
+    @property
+    def status(self) -> str:
+        """``verified``; ``different`` (accepted, but the store holds something else);
+        ``accepted`` (not verified: the store could not be read back); ``failed`` (its
+        request failed: the store may or may not hold it); ``not sent``."""
+        if self.error is not None:
+            return "failed"
+        if not self.accepted:
+            return "not sent"
+        if self.verified:
+            return "verified"
+        return "accepted" if self.stored is None else "different"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "graph": self.graph,
             "target": self.target,
             "sent": self.sent,
+            "accepted": self.accepted,
             "stored": self.stored,
             "contents": self.contents,
             "verified": self.verified,
+            "status": self.status,
+            "error": self.error,
             "missing": list(self.missing),
             "extra": list(self.extra),
         }
@@ -136,6 +172,8 @@ class PublishReport:
     graphs: tuple[GraphResult, ...]
     dry_run: bool = False
     notes: tuple[str, ...] = field(default=())
+    error: str | None = None
+    """Why publishing stopped before the end (the one-line error); ``None``: it did not."""
 
     @property
     def triples(self) -> int:
@@ -145,7 +183,7 @@ class PublishReport:
     @property
     def ok(self) -> bool:
         """Every graph verified (always True for a dry run, which verifies nothing)."""
-        return self.dry_run or all(g.verified for g in self.graphs)
+        return self.dry_run or (self.error is None and all(g.verified for g in self.graphs))
 
     @property
     def failed(self) -> tuple[GraphResult, ...]:
@@ -158,8 +196,10 @@ class PublishReport:
             "graph_store": self.graph_store,
             "dry_run": self.dry_run,
             "ok": self.ok,
-            "graphs_sent": 0 if self.dry_run else len(self.graphs),
+            "error": self.error,
+            "graphs_sent": 0 if self.dry_run else sum(g.accepted for g in self.graphs),
             "graphs_verified": 0 if self.dry_run else sum(g.verified for g in self.graphs),
+            "graphs_total": len(self.graphs),
             "triples": self.triples,
             "graphs": [g.to_dict() for g in self.graphs],
             "notes": list(self.notes),
@@ -178,6 +218,14 @@ class PublishReport:
                 f"Dry run: would publish {count} graph{plural}, {self.triples} triples, "
                 f"to {self.graph_store} (nothing was sent)",
                 f"and verify with {self.endpoint}.",
+            ]
+        elif self.error is not None:
+            accepted = sum(g.accepted for g in self.graphs)
+            verified = sum(g.verified for g in self.graphs)
+            head = [
+                f"FAILED: {self.error}",
+                f"The store accepted {accepted} of {count} graph{plural} "
+                f"({verified} verified); the others were not sent or failed.",
             ]
         else:
             verified = sum(g.verified for g in self.graphs)
@@ -202,6 +250,11 @@ class PublishReport:
         if self.dry_run:
             lines.append(f"{'graph':<{width}}  {'triples':>7}")
             lines.extend(f"{n:<{width}}  {g.sent:>7}" for n, g in rows)
+        elif self.error is not None:
+            lines.append(f"{'graph':<{width}}  {'triples':>7}  {'stored':>7}  status")
+            for shown, g in rows:
+                stored = "-" if g.stored is None else str(g.stored)
+                lines.append(f"{shown:<{width}}  {g.sent:>7}  {stored:>7}  {g.status}")
         else:
             lines.append(f"{'graph':<{width}}  {'sent':>7}  {'stored':>7}  contents")
             for shown, g in rows:
@@ -339,11 +392,15 @@ class _Client:
         self._opener = urllib.request.build_opener(*handlers)
 
     def _clean(self, text: str) -> str:
-        """*text* on one line, without the credentials (whole, password, token)."""
+        """*text* on one line, without the credentials (whole, password, token, and the
+        base64 form of ``user:password`` that HTTP Basic sends, should a store echo it)."""
+        import base64
+
         text = " ".join(text.split())
         secret = self._secret
         if secret:
             parts = {secret, secret.partition(":")[2], secret.partition(" ")[2]}
+            parts.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
             for part in sorted(parts, key=len, reverse=True):
                 if len(part) >= 3:
                     text = text.replace(part, "***")
@@ -638,46 +695,33 @@ def publish(
                 "PUT", url, body=_ntriples(triples), headers={"Content-Type": _BODY_TYPE}
             )
         except PublishError as error:
-            raise PublishError(_stopped(error, sent, len(graphs)), sent=sent) from None
+            report = _partial_report(
+                client, endpoint, graph_store, graphs, targets, sent, name, str(error), notes
+            )
+            message = _stopped(error, sent, len(graphs), report)
+            raise PublishError(message, sent=sent, report=replace(report, error=message)) from None
         sent.append(name)
         progress.advance(1)
         if on_sent is not None:
             on_sent(name, len(triples))
 
     progress.step("verifying")
+    named = [n for n in graphs if targets[n] is not None]
+    compared = set(named)
+    if sample is not None and sample < len(named):
+        compared = set(random.sample(named, max(0, sample)))
     try:
-        counts = _named_graph_counts(client, endpoint)
-        named = [n for n in graphs if targets[n] is not None]
-        compared = set(named)
-        if sample is not None and sample < len(named):
-            compared = set(random.sample(named, max(0, sample)))
-        checked: list[GraphResult] = []
-        for name, triples in graphs.items():
-            target = targets[name]
-            if target is None:
-                _, headers, body = client.request(
-                    "GET", _graph_url(graph_store, None), headers={"Accept": _RDF_ACCEPT}
-                )
-                stored = _parse_rdf(body, headers.get("Content-Type"), "GET ?default")
-                contents, missing, extra = _compare(triples, stored)
-                count = len({str(t) for t in stored})
-                checked.append(
-                    GraphResult(name, None, len(triples), count, contents, missing, extra)
-                )
-                continue
-            count = counts.get(target, 0)
-            if name in compared:
-                stored = _construct(client, endpoint, target)
-                contents, missing, extra = _compare(triples, stored)
-            else:
-                contents, missing, extra = "not compared", (), ()
-            checked.append(GraphResult(name, target, len(triples), count, contents, missing, extra))
+        checked, counts = _verify(client, endpoint, graph_store, graphs, targets, compared)
     except PublishError as error:
-        raise PublishError(
+        message = (
             f"verification failed: {error} (all {len(graphs)} graphs were sent; "
-            "none is reported as published)",
-            sent=sent,
-        ) from None
+            "none is reported as published)"
+        )
+        unverified = tuple(
+            GraphResult(name, targets[name], len(triples)) for name, triples in graphs.items()
+        )
+        report = PublishReport(endpoint, graph_store, unverified, notes=tuple(notes), error=message)
+        raise PublishError(message, sent=sent, report=report) from None
     ours = {t for t in targets.values() if t is not None}
     stale = sorted(g for g in counts if g.startswith(SSCG) and g not in ours)
     if stale:
@@ -687,6 +731,85 @@ def publish(
             f"not have (left from an earlier publication?): {shown}"
         )
     return PublishReport(endpoint, graph_store, tuple(checked), notes=tuple(notes))
+
+
+def _verify(
+    client: _Client,
+    endpoint: str,
+    graph_store: str,
+    graphs: dict[str | None, list[ox.Triple]],
+    targets: dict[str | None, str | None],
+    compared: set[str | None],
+) -> tuple[list[GraphResult], dict[str, int]]:
+    """Read *graphs* back from the store: counts of all, contents of those *compared*."""
+    counts = _named_graph_counts(client, endpoint)
+    checked: list[GraphResult] = []
+    for name, triples in graphs.items():
+        target = targets[name]
+        if target is None:
+            _, headers, body = client.request(
+                "GET", _graph_url(graph_store, None), headers={"Accept": _RDF_ACCEPT}
+            )
+            stored = _parse_rdf(body, headers.get("Content-Type"), "GET ?default")
+            contents, missing, extra = _compare(triples, stored)
+            count = len({str(t) for t in stored})
+            checked.append(GraphResult(name, None, len(triples), count, contents, missing, extra))
+            continue
+        count = counts.get(target, 0)
+        if name in compared:
+            stored = _construct(client, endpoint, target)
+            contents, missing, extra = _compare(triples, stored)
+        else:
+            contents, missing, extra = "not compared", (), ()
+        checked.append(GraphResult(name, target, len(triples), count, contents, missing, extra))
+    return checked, counts
+
+
+def _partial_report(
+    client: _Client,
+    endpoint: str,
+    graph_store: str,
+    graphs: dict[str | None, list[ox.Triple]],
+    targets: dict[str | None, str | None],
+    sent: Sequence[str | None],
+    failed: str | None,
+    error: str,
+    notes: Sequence[str],
+) -> PublishReport:
+    """What reached the store when the ``PUT`` of *failed* failed: the graphs accepted
+    before it (read back and compared, if the store still answers), *failed* itself, and
+    the graphs not sent."""
+    found: dict[str | None, GraphResult] = {}
+    extra_notes: list[str] = []
+    if sent:
+        client.retries = 0  # the store is failing: one try each
+        accepted = {name: graphs[name] for name in sent}
+        try:
+            checked, _ = _verify(client, endpoint, graph_store, accepted, targets, set(sent))
+            found = {result.graph: result for result in checked}
+        except PublishError as verifying:
+            extra_notes.append(
+                f"the {len(sent)} graph(s) the store accepted could not be read back: {verifying}"
+            )
+    results: list[GraphResult] = []
+    for name, triples in graphs.items():
+        if name in found:
+            results.append(found[name])
+        elif name in sent:
+            results.append(GraphResult(name, targets[name], len(triples)))
+        else:
+            results.append(
+                GraphResult(
+                    name,
+                    targets[name],
+                    len(triples),
+                    accepted=False,
+                    error=error if name == failed else None,
+                )
+            )
+    return PublishReport(
+        endpoint, graph_store, tuple(results), notes=(*notes, *extra_notes), error=error
+    )
 
 
 def _check_iri(iri: str) -> None:
@@ -700,10 +823,19 @@ def _check_iri(iri: str) -> None:
         raise PublishError(f"--default-graph: not an absolute IRI: {iri!r}")
 
 
-def _stopped(error: PublishError, sent: Sequence[str | None], total: int) -> str:
+def _stopped(
+    error: PublishError, sent: Sequence[str | None], total: int, report: PublishReport
+) -> str:
+    verified = sum(g.verified for g in report.graphs)
+    if not sent:
+        checked = ""
+    elif any(g.status == "accepted" for g in report.graphs):
+        checked = "; they could not be read back"
+    else:
+        checked = f"; read back, {verified} of them hold what was sent"
     return (
-        f"{error} (the store accepted {len(sent)} of {total} graphs before this error; "
-        "nothing was verified and none is reported as published)"
+        f"{error} (the store accepted {len(sent)} of {total} graphs before this error"
+        f"{checked}; the publication is incomplete and none is reported as published)"
     )
 
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
-from .errors import SscKgError, ValidationError
+from .errors import RemoteImportError, SscKgError, ValidationError
 from .io import PathLike, parse_files, quiet_rdflib, rdflib_quads, union_graph
 from .namespaces import SSC, compact_iri
 
@@ -79,6 +79,7 @@ CLAIM_GRAPH_TYPES: tuple[str, ...] = tuple(
 """A named graph ``G`` is described when the default graph has ``G a T`` for one of these."""
 
 _SH = "http://www.w3.org/ns/shacl#"
+_OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _SEVERITY_ORDER: dict[str, int] = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -384,7 +385,77 @@ def _refuse_network_in_shapes(shapes: Graph) -> None:
                 )
 
 
-def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[Graph, list[str]]:
+def _shapes_imports(shapes: Graph) -> list[str]:
+    from rdflib import URIRef
+
+    return sorted({str(o) for o in shapes.objects(None, URIRef(_OWL_IMPORTS))})
+
+
+def _unfollowed_imports_note(shapes: Graph) -> list[str]:
+    """pyshacl follows only the imports of an ``owl:Ontology``: say which it will skip."""
+    from rdflib import RDF, URIRef
+
+    ontology = URIRef("http://www.w3.org/2002/07/owl#Ontology")
+    skipped = sorted(
+        {
+            str(o)
+            for s, o in shapes.subject_objects(URIRef(_OWL_IMPORTS))
+            if (s, RDF.type, ontology) not in shapes
+        }
+    )
+    if not skipped:
+        return []
+    return [
+        f"owl:imports <{skipped[0]}>{f' and {len(skipped) - 1} more' if len(skipped) > 1 else ''}"
+        " in the shapes not followed: pyshacl follows only the imports of an owl:Ontology"
+    ]
+
+
+def _file_importing(shapes: Sequence[PathLike] | Graph | None, iri: str) -> str:
+    """The shapes file that holds ``owl:imports <iri>`` ("" if not a file), for messages."""
+    from rdflib import Graph
+
+    from .resources import shape_files
+
+    if isinstance(shapes, Graph):
+        return ""
+    if isinstance(shapes, (str, os.PathLike)):
+        shapes = [shapes]
+    for path in list(shape_files() if shapes is None else shapes):
+        try:
+            if iri in _shapes_imports(union_graph(parse_files([path]))):
+                return os.fspath(path)
+        except SscKgError:
+            continue
+    return ""
+
+
+def _refuse_imports(shapes: Sequence[PathLike] | Graph | None, imports: list[str]) -> None:
+    where = _file_importing(shapes, imports[0])
+    raise RemoteImportError(
+        f"{where + ': ' if where else ''}owl:imports <{imports[0]}> in the shapes needs "
+        "network access, which is off (--allow-network lets pyshacl fetch it; or give the "
+        "imported shapes with --shapes)"
+    )
+
+
+def _data_imports_note(iris: Iterable[str]) -> list[str]:
+    """A note saying that the data's ``owl:imports`` are not followed (none if none)."""
+    found = sorted(set(iris))
+    if not found:
+        return []
+    shown = ", ".join(f"<{iri}>" for iri in found[:3])
+    if len(found) > 3:
+        shown += f" and {len(found) - 3} more"
+    return [
+        f"owl:imports {shown} in the data not followed: the data is validated as it is "
+        "(imports are never fetched into the data)"
+    ]
+
+
+def _run_pyshacl(
+    data: Graph, shapes: Graph, *, do_owl_imports: bool = False
+) -> tuple[Graph, list[str]]:
     collector = _CollectLogs()
     logger = logging.getLogger("pyshacl-validate")
     logger.addFilter(collector)
@@ -401,7 +472,7 @@ def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[Graph, list[str]]:
                 advanced=True,
                 allow_warnings=True,
                 allow_infos=True,
-                do_owl_imports=False,
+                do_owl_imports=do_owl_imports,
                 meta_shacl=False,
                 abort_on_first=False,
             )
@@ -426,6 +497,7 @@ def validate(
     shapes: Sequence[PathLike] | Graph | None = None,
     engine: Engine = "auto",
     jobs: int = 1,
+    allow_network: bool = False,
 ) -> ValidationReport:
     """Validate a dataset against SHACL shapes.
 
@@ -438,8 +510,14 @@ def validate(
         :mod:`ssc_kg.shacl_fast`; refuses shapes it does not implement) or ``"auto"``
         (fast when it can, else pyshacl). Both give the same report.
     :param jobs: queries the fast engine runs at the same time (threads).
+    :param allow_network: let pyshacl fetch the shapes' ``owl:imports`` and run
+        ``SERVICE`` in SHACL-SPARQL. Off: both are refused (never silently skipped: a
+        report on half the shapes would claim too much). ``owl:imports`` in the data
+        are never followed, with or without it; the report's ``notes`` say so.
     :returns: a :class:`ValidationReport`; ``conforms`` is False only for violations.
     :raises InputError: unreadable or malformed shapes (or shipped data).
+    :raises RemoteImportError: the shapes ``owl:imports`` something and
+        ``allow_network`` is off.
     :raises ValidationError: pyshacl failed (e.g. broken shapes), or ``engine="fast"``
         was asked for shapes it does not implement.
     """
@@ -458,9 +536,17 @@ def validate(
         # literals are reported as ill-typed results instead
         warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
         shapes_graph = _load_shapes(shapes)
-        if len(shapes_graph):
+        imports = _shapes_imports(shapes_graph)
+        if imports and not allow_network:
+            _refuse_imports(shapes, imports)
+        if len(shapes_graph) and not allow_network:
             _refuse_network_in_shapes(shapes_graph)
-        if engine != "pyshacl":
+        if imports and engine == "fast":
+            raise ValidationError(
+                "the fast SHACL engine does not follow owl:imports in the shapes "
+                "(use the pyshacl engine)"
+            )
+        if engine != "pyshacl" and not imports:
             from .shacl_fast import Unsupported, compile_shapes
 
             try:
@@ -475,7 +561,12 @@ def validate(
             from .io import quads_to_dataset
 
             ds = quads_to_dataset(ds)
-        return _validate_pyshacl(ds, shapes_graph)
+        return _validate_pyshacl(
+            ds,
+            shapes_graph,
+            do_owl_imports=bool(imports),
+            notes=_unfollowed_imports_note(shapes_graph) if imports else [],
+        )
 
 
 def _reusable(quads: Any) -> Any:
@@ -487,19 +578,30 @@ def _reusable(quads: Any) -> Any:
     return list(quads)
 
 
-def _validate_pyshacl(ds: Dataset | Graph, shapes_graph: Graph) -> ValidationReport:
+def _validate_pyshacl(
+    ds: Dataset | Graph,
+    shapes_graph: Graph,
+    *,
+    do_owl_imports: bool = False,
+    notes: Sequence[str] = (),
+) -> ValidationReport:
+    from rdflib import URIRef
+
     data = union_graph(ds)
     found: list[ValidationResult] = []
-    notes: list[str] = []
+    notes = list(notes)
     if len(shapes_graph):
-        report, notes = _run_pyshacl(data, shapes_graph)
+        report, logged = _run_pyshacl(data, shapes_graph, do_owl_imports=do_owl_imports)
+        notes.extend(logged)
         found.extend(_results_from_report(report, shapes_graph))
+    notes.extend(_data_imports_note(str(o) for o in data.objects(None, URIRef(_OWL_IMPORTS))))
     found.extend(_check_graphs_described(ds))
     found.extend(_check_literals(data))
     return _report(found, notes, "pyshacl")
 
 
 def _validate_fast(ds: Any, plan: Plan, *, jobs: int) -> ValidationReport:
+    import pyoxigraph as ox
     from rdflib import Graph, URIRef
 
     from .shacl_fast import FastData, MessageMaker, ill_typed_triples, run
@@ -510,6 +612,8 @@ def _validate_fast(ds: Any, plan: Plan, *, jobs: int) -> ValidationReport:
         else FastData.from_quads(ds, CLAIM_GRAPH_TYPES)
     )
     raw, literals = run(plan, data, jobs=jobs)
+    imports = data.store.quads_for_pattern(None, ox.NamedNode(_OWL_IMPORTS), None)
+    notes = _data_imports_note(str(getattr(q.object, "value", q.object)) for q in imports)
     found: list[ValidationResult] = []
     messages = MessageMaker(plan, data)
     try:
@@ -539,7 +643,7 @@ def _validate_fast(ds: Any, plan: Plan, *, jobs: int) -> ValidationReport:
     found.extend(_graph_not_described(g) for g in sorted(undescribed, key=lambda n: n.n3()))
     for s, p, o in ill_typed_triples(data, literals):
         found.append(_ill_typed(data.rdflib_term(s), data.rdflib_term(p), data.rdflib_term(o)))
-    return _report(found, [], "fast")
+    return _report(found, notes, "fast")
 
 
 def _report(found: list[ValidationResult], notes: list[str], engine: str) -> ValidationReport:

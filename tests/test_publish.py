@@ -7,6 +7,7 @@ relay in front of the real server does that and passes everything else through.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
@@ -18,9 +19,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -82,10 +84,12 @@ class Oxigraph:
             pass
 
 
-def _start_oxigraph() -> Oxigraph:
+def _start_oxigraph(location: Path | None = None) -> Oxigraph:
+    """In memory, or on disk at *location* (what it holds outlives the process)."""
     port = _free_port()
+    where = ["--location", str(location)] if location is not None else []
     process = subprocess.Popen(
-        [find_oxigraph(), "serve", "--bind", f"127.0.0.1:{port}"],
+        [find_oxigraph(), "serve", *where, "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -129,6 +133,11 @@ class Relay:
     """The Authorization header value wanted (401 with a Basic challenge otherwise)."""
     drop_line: bool = False
     """Drop the last line of every PUT body (the store then holds less than was sent)."""
+    fail_put: int | None = None
+    """Answer the PUT of this number (1: the first) with *fail_status*; relay the others."""
+    echo_auth: bool = False
+    """Put the Authorization header received into the body of the errors (a bad store)."""
+    puts: int = 0
     requests: list[str] = field(default_factory=list)
     headers_seen: list[str] = field(default_factory=list)
     url: str = ""
@@ -146,13 +155,21 @@ class Relay:
                 body = self.rfile.read(length) if length else None
                 relay.requests.append(f"{self.command} {self.path}")
                 relay.headers_seen.append(str(self.headers))
-                if relay.always is not None or len(relay.requests) <= relay.fail_first:
-                    self._answer(relay.always or relay.fail_status, b"relay says no", {})
-                    return
+                echo = b""
+                if relay.echo_auth:
+                    echo = f" (you sent {self.headers.get('Authorization')})".encode()
                 if relay.require is not None and self.headers.get("Authorization") != relay.require:
                     challenge = {"WWW-Authenticate": 'Basic realm="store"'}
-                    self._answer(401, b"who are you?", challenge)
+                    self._answer(401, b"who are you?" + echo, challenge)
                     return
+                if relay.always is not None or len(relay.requests) <= relay.fail_first:
+                    self._answer(relay.always or relay.fail_status, b"relay says no" + echo, {})
+                    return
+                if self.command == "PUT":
+                    relay.puts += 1
+                    if relay.puts == relay.fail_put:
+                        self._answer(relay.fail_status, b"relay says no to this one", {})
+                        return
                 if relay.drop_line and self.command == "PUT" and body:
                     body = b"".join(body.splitlines(keepends=True)[:-1])
                 headers = {k: v for k, v in self.headers.items() if k in ("Content-Type", "Accept")}
@@ -253,11 +270,15 @@ def test_publish_then_read_back_isomorphic(run: Run, oxigraph: Oxigraph) -> None
     assert result.stdout.count("identical") == 3
 
 
-def test_json_report_counts(run: Run, oxigraph: Oxigraph) -> None:
-    result = _publish(run, oxigraph.url, "--format", "json")
+def test_json_report_counts(run: Run, oxigraph: Oxigraph, tmp_path: Path) -> None:
+    report_file = tmp_path / "report.json"
+    result = _publish(run, oxigraph.url, "--format", "json", "--report", str(report_file))
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
+    assert json.loads(report_file.read_text(encoding="utf-8")) == report
     assert report["ok"] is True
+    assert report["error"] is None
+    assert {g["status"] for g in report["graphs"]} == {"verified"}
     assert report["graph_store"] == oxigraph.store
     counts = _counts(_local())
     assert {g["graph"]: g["sent"] for g in report["graphs"]} == counts
@@ -447,6 +468,137 @@ def test_wrong_graph_store_url(run: Run, oxigraph: Oxigraph) -> None:
     _assert_clean_error(result, "HTTP 404")
 
 
+# --------------------------------------------------------------------------- failure reports
+
+
+def _numbered(tmp_path: Path, named: int, triples: int = 2) -> Path:
+    """A default graph and *named* graphs g00, g01, ... (sent in that order)."""
+    path = tmp_path / "numbered.nq"
+    lines = ['<http://example.org/about> <http://example.org/p> "default" .\n']
+    for g in range(named):
+        for t in range(triples):
+            lines.append(
+                f'<http://example.org/s{t}> <http://example.org/p> "{g}" '
+                f"<http://example.org/g{g:02d}> .\n"
+            )
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def _by_graph(quads: Iterable[ox.Quad]) -> dict[str | None, set[str]]:
+    """Triples (N-Triples lines) per graph name (None: the default graph); no blank nodes."""
+    graphs: dict[str | None, set[str]] = {}
+    for quad in quads:
+        name = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        graphs.setdefault(name, set()).add(str(quad.triple))
+    return graphs
+
+
+def test_a_failure_on_graph_k_leaves_an_exact_report(
+    run: Run, oxigraph: Oxigraph, tmp_path: Path
+) -> None:
+    data = _numbered(tmp_path, 6)
+    report_file = tmp_path / "out" / "report.json"
+    report_file.parent.mkdir()
+    with Relay(oxigraph.url, fail_put=4, fail_status=500) as relay:
+        result = run(
+            "publish",
+            "--endpoint",
+            relay.url + "/query",
+            "--no-shipped",
+            "--data",
+            str(data),
+            "--report",
+            str(report_file),
+        )
+    _assert_clean_error(
+        result,
+        "HTTP 500",
+        "relay says no to this one",
+        "accepted 3 of 7 graphs",
+        "3 of them hold what was sent",
+        f"(report: {report_file})",
+    )
+    assert [p.name for p in report_file.parent.iterdir()] == ["report.json"]  # no temporary
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["ok"] is False
+    assert "HTTP 500" in report["error"]
+    assert (report["graphs_sent"], report["graphs_verified"], report["graphs_total"]) == (3, 3, 7)
+    statuses = [(g["graph"], g["status"]) for g in report["graphs"]]
+    assert statuses == [
+        (None, "verified"),
+        ("http://example.org/g00", "verified"),
+        ("http://example.org/g01", "verified"),
+        ("http://example.org/g02", "failed"),
+        ("http://example.org/g03", "not sent"),
+        ("http://example.org/g04", "not sent"),
+        ("http://example.org/g05", "not sent"),
+    ]
+    assert "HTTP 500" in report["graphs"][3]["error"]
+    # What the report says, checked against what the store holds, read on its own.
+    stored = _by_graph(oxigraph.dump())
+    local = _by_graph(parse_quads([data]))
+    for graph in report["graphs"]:
+        if graph["status"] == "verified":
+            assert stored[graph["graph"]] == local[graph["graph"]]
+            assert graph["stored"] == graph["sent"] == len(local[graph["graph"]])
+        else:
+            assert graph["graph"] not in stored
+            assert graph["stored"] is None
+
+
+def test_store_killed_mid_publish_report_matches_what_it_kept(tmp_path: Path) -> None:
+    """A real publish process; the store (on disk) is killed as soon as it holds a graph,
+    then opened again to compare what it kept with the report."""
+    location = tmp_path / "db"
+    store = _start_oxigraph(location)
+    data = _numbered(tmp_path, 3000, triples=3)
+    report_file = tmp_path / "report.json"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "ssc_kg", "publish", "--no-shipped", "--data", str(data)),
+            *("--endpoint", store.query, "--report", str(report_file)),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(urllib.error.URLError, OSError):
+                if len(store.dump()) > 3:
+                    break
+            time.sleep(0.02)
+    finally:
+        store.kill()
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2, (stdout, stderr)
+    assert stdout == b""
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "they could not be read back" in lines[0]
+    assert f"(report: {report_file})" in lines[0]
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    by_status: dict[str, set[str | None]] = {}
+    for graph in report["graphs"]:
+        by_status.setdefault(graph["status"], set()).add(graph["graph"])
+    assert set(by_status) <= {"accepted", "failed", "not sent"}
+    accepted, failed = by_status["accepted"], by_status.get("failed", set())
+    assert len(failed) == 1
+    assert report["graphs_sent"] == len(accepted) >= 2  # the default graph and one more
+    assert report["graphs_verified"] == 0
+    assert any("could not be read back" in note for note in report["notes"])
+    # What the store kept: every accepted graph, as sent; nothing never sent. (The graph
+    # whose request failed may or may not have been kept: the report says "failed".)
+    kept = _by_graph(ox.Store.read_only(str(location)))
+    local = _by_graph(parse_quads([data]))
+    assert accepted <= set(kept) <= accepted | failed
+    for name in accepted:
+        assert kept[name] == local[name]
+    assert by_status["not sent"].isdisjoint(kept)
+
+
 # --------------------------------------------------------------------------- credentials
 
 
@@ -495,6 +647,70 @@ def test_credentials_in_the_url_are_refused(run: Run, oxigraph: Oxigraph) -> Non
     result = _publish(run, url)
     line = _assert_clean_error(result, "must not contain credentials")
     assert SECRET not in line
+
+
+def _basic(credentials: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "credentials", "relay_options", "says"),
+    [
+        (
+            401,
+            f"alice:not-{SECRET}",
+            {"require": _basic(f"alice:{SECRET}")},
+            "refused the credentials in $SSC_TEST_AUTH",
+        ),
+        (
+            403,
+            f"alice:{SECRET}",
+            {"require": _basic(f"alice:{SECRET}"), "always": 403},
+            "the credentials in $SSC_TEST_AUTH may not",
+        ),
+        (
+            403,
+            f"Bearer {SECRET}",
+            {"require": f"Bearer {SECRET}", "always": 403},
+            "the credentials in $SSC_TEST_AUTH may not",
+        ),
+    ],
+    ids=["401-basic", "403-basic", "403-bearer"],
+)
+def test_refused_credentials_name_the_status_and_are_never_echoed(
+    run: Run,
+    oxigraph: Oxigraph,
+    tmp_path: Path,
+    status: int,
+    credentials: str,
+    relay_options: dict[str, Any],
+    says: str,
+) -> None:
+    """The store refuses, and echoes the Authorization header it got into its error."""
+    report_file = tmp_path / "report.json"
+    with Relay(oxigraph.url, echo_auth=True, **relay_options) as relay:
+        result = _publish(
+            run,
+            relay.url,
+            "--auth-env",
+            "SSC_TEST_AUTH",
+            "--report",
+            str(report_file),
+            SSC_TEST_AUTH=credentials,
+        )
+    line = _assert_clean_error(result, f"HTTP {status}", says, "accepted 0 of 3 graphs")
+    assert "(you sent " in line  # the store's message is kept, the credentials are not
+    assert "***)" in line
+    report = report_file.read_text(encoding="utf-8")
+    encoded = _basic(credentials).split()[1]  # what HTTP Basic sends
+    for text in (result.stdout, result.stderr, report):
+        assert SECRET not in text
+        assert encoded not in text
+    statuses = [g["status"] for g in json.loads(report)["graphs"]]
+    assert statuses == ["failed", "not sent", "not sent"]
+    assert oxigraph.dump() == []  # nothing reached the store
 
 
 # --------------------------------------------------------------------------- URLs

@@ -1,12 +1,15 @@
-"""ssc-kg serve: a real `ssc-kg serve` process (the Oxigraph server), queried by real clients.
+"""ssc-kg serve: a real `ssc-kg serve` process (our front on aiohttp, before the real
+Oxigraph server), queried by real clients.
 
 The endpoint serves the shipped dataset so that the competency queries of queries/ have
 their real answers; it is only read. Each answer is compared with `ssc-kg query` on the
-same query, as a multiset of rows.
+same query, as a multiset of rows. The limits (--max-results, --timeout, SERVICE, request
+size, slow clients) are checked against the real processes too: nothing is mocked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -43,6 +46,8 @@ QUERIES = query_files()
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 TIMEOUT = 2
+MAX_RESULTS = 500
+"""The module server's --max-results: the shipped data has 947 quads in named graphs."""
 
 
 @dataclass
@@ -93,7 +98,13 @@ def _serve(tmp_path: Path, *args: str) -> Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = _serve(tmp_path_factory.mktemp("serve"), "--timeout", str(TIMEOUT))
+    server = _serve(
+        tmp_path_factory.mktemp("serve"),
+        "--timeout",
+        str(TIMEOUT),
+        "--max-results",
+        str(MAX_RESULTS),
+    )
     try:
         yield server
     finally:
@@ -359,6 +370,327 @@ def test_runaway_query_is_stopped_by_the_timeout(served: Served) -> None:
         json.loads(body)
     # the server goes on answering
     assert _count(served) == before > 0
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _cli_query(sparql: str, fmt: str) -> str:
+    from ssc_kg.cli import cli
+
+    result = make_runner().invoke(cli, ["query", sparql, "--format", fmt])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def _count_answer(media: str, body: bytes) -> int:
+    """Rows or distinct triples of an answer, counted here (csv module, pyoxigraph)."""
+    if media == "text/csv":
+        return len(list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))) - 1
+    results = ox.QueryResultsFormat.from_media_type(media)
+    if results is not None:
+        return sum(1 for _ in ox.parse_query_results(body, results))  # type: ignore[union-attr]
+    rdf = ox.RdfFormat.from_media_type(media)
+    assert rdf is not None, media
+    return len(set(ox.parse(body, rdf)))
+
+
+def _assert_one_line(body: bytes, *fragments: str) -> str:
+    line = body.decode("utf-8")
+    assert line.strip(), line
+    assert "\n" not in line.strip(), line
+    for fragment in fragments:
+        assert fragment in line, line
+    return line
+
+
+ROWS = (
+    "SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!isBlank(?s) && !isBlank(?o)) }} "
+    "ORDER BY ?g ?s ?p ?o LIMIT {}"
+)
+TRIPLES = (
+    "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+    "FILTER(!isBlank(?s) && !isBlank(?o)) }} ORDER BY ?s ?p ?o ?g{}"
+)
+SELECT_MEDIA = [
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+]
+RDF_MEDIA = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+
+
+@pytest.fixture(scope="module")
+def limit_answers() -> dict[str, Any]:
+    """`ssc-kg query`'s answers to the queries at and over the module server's limit."""
+    at = json.loads(_cli_query(ROWS.format(MAX_RESULTS), "json"))
+    over = json.loads(_cli_query(ROWS.format(MAX_RESULTS + 1), "json"))
+    assert len(at["results"]["bindings"]) == MAX_RESULTS
+    assert len(over["results"]["bindings"]) == MAX_RESULTS + 1
+    some = _cli_query(TRIPLES.format(f" LIMIT {MAX_RESULTS}"), "nt")
+    every = _cli_query(TRIPLES.format(""), "nt")
+    triples_at = set(ox.parse(some.encode(), ox.RdfFormat.N_TRIPLES))
+    triples_all = set(ox.parse(every.encode(), ox.RdfFormat.N_TRIPLES))
+    assert 0 < len(triples_at) <= MAX_RESULTS < len(triples_all)
+    return {"rows": at, "triples": triples_at}
+
+
+@pytest.mark.parametrize("media", SELECT_MEDIA)
+def test_rows_up_to_the_limit_are_answered_whole(
+    served: Served, limit_answers: dict[str, Any], media: str
+) -> None:
+    status, content_type, body = _get(served.url, media, query=ROWS.format(MAX_RESULTS))
+    assert status == 200
+    assert content_type.split(";")[0] == media
+    assert _count_answer(media, body) == MAX_RESULTS
+    if media.endswith("json"):
+        assert _rows(json.loads(body)) == _rows(limit_answers["rows"])
+
+
+@pytest.mark.parametrize("media", SELECT_MEDIA)
+def test_one_row_over_the_limit_is_refused(
+    served: Served, limit_answers: dict[str, Any], media: str
+) -> None:
+    status, content_type, body = _get(served.url, media, query=ROWS.format(MAX_RESULTS + 1))
+    assert status == 500
+    assert content_type.startswith("text/plain")
+    _assert_one_line(body, f"more than {MAX_RESULTS} rows", f"--max-results {MAX_RESULTS}", "LIMIT")
+
+
+@pytest.mark.parametrize("media", RDF_MEDIA)
+def test_triples_up_to_the_limit_and_over_it(
+    served: Served, limit_answers: dict[str, Any], media: str
+) -> None:
+    status, content_type, body = _get(
+        served.url, media, query=TRIPLES.format(f" LIMIT {MAX_RESULTS}")
+    )
+    assert status == 200
+    assert content_type.split(";")[0] == media
+    fmt = ox.RdfFormat.from_media_type(media)
+    assert fmt is not None
+    assert set(ox.parse(body, fmt)) == limit_answers["triples"]
+    status, content_type, body = _get(served.url, media, query=TRIPLES.format(""))
+    assert status == 500
+    assert content_type.startswith("text/plain")
+    _assert_one_line(body, f"more than {MAX_RESULTS} triples")
+
+
+def test_graph_store_reads_are_limited_too(served: Served) -> None:
+    entities = "https://w3id.org/ssc-kg/graph/entities"
+    count = json.loads(
+        _cli_query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{entities}> {{ ?s ?p ?o }} }}", "json")
+    )["results"]["bindings"][0]["n"]["value"]
+    assert 0 < int(count) <= MAX_RESULTS
+    status, _, body = _get(served.base + "/store", "application/n-triples", graph=entities)
+    assert status == 200
+    assert len(set(ox.parse(body, ox.RdfFormat.N_TRIPLES))) == int(count)
+    request = urllib.request.Request(
+        served.base + "/store", headers={"Accept": "application/n-quads"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:  # 1254 quads in all
+        OPENER.open(request, timeout=60)
+    assert refused.value.code == 500
+    _assert_one_line(refused.value.read(), f"more than {MAX_RESULTS} triples")
+
+
+SERVICE_QUERY = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+
+
+def test_service_is_refused(served: Served) -> None:
+    accept = "application/sparql-results+json"
+    answers = [
+        _get(served.url, accept, query=SERVICE_QUERY)[::2],
+        _get(served.base + "/sparql", accept, query=SERVICE_QUERY.lower())[::2],
+        _post(
+            served.url,
+            urlencode({"query": SERVICE_QUERY}).encode(),
+            "application/x-www-form-urlencoded",
+        ),
+        _post(served.url, SERVICE_QUERY.encode(), "application/sparql-query"),
+    ]
+    for status, body in answers:
+        assert status == 400
+        _assert_one_line(body, "SERVICE", "--allow-network")
+    # The word inside a string, an IRI or a comment is not a SERVICE clause.
+    harmless = 'SELECT ("SERVICE <x> {}" AS ?x) WHERE { } # SERVICE <http://example.org/>'
+    status, _, body = _get(served.url, accept, query=harmless)
+    assert status == 200
+    assert json.loads(body)["results"]["bindings"][0]["x"]["value"] == "SERVICE <x> {}"
+
+
+def test_service_is_passed_on_with_allow_network(served: Served, tmp_path: Path) -> None:
+    """SERVICE to the module's endpoint, from a second `ssc-kg serve --allow-network`."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    remote = f"SELECT ?n WHERE {{ SERVICE <{served.url}> {{ {count} }} }}"
+    other = _serve(tmp_path, "--allow-network", *SAMPLE_ARGS)
+    try:
+        through = _sparqlwrapper(other.url, remote)
+        local = _sparqlwrapper(other.url, count)
+    finally:
+        code, stderr = other.stop()
+    assert code == 0, stderr
+    shipped = json.loads(_cli_query(count, "json"))["results"]["bindings"][0]["n"]["value"]
+    assert through["results"]["bindings"][0]["n"]["value"] == shipped
+    assert local["results"]["bindings"][0]["n"]["value"] != shipped  # the sample is smaller
+
+
+def test_oversized_requests_are_refused(served: Served) -> None:
+    big = "ASK { }" + " " * (1 << 20)
+    refused = [
+        _post(served.url, big.encode(), "application/sparql-query"),
+        _post(served.url, urlencode({"query": big}).encode(), "application/x-www-form-urlencoded"),
+        _get(served.url, "*/*", query=big)[::2],
+    ]
+    for status, body in refused:
+        assert status == 413
+        _assert_one_line(body, "larger than 1048576 bytes")
+    status, _ = _post(served.url, b"ASK { }" + b" " * 1000, "application/sparql-query")
+    assert status == 200  # a request under the limit, after the refused ones
+
+
+def _address(served: Served) -> tuple[str, int]:
+    host, port = served.base.split("//", 1)[1].rsplit(":", 1)
+    return host, int(port)
+
+
+def test_slow_clients_do_not_block_others(served: Served) -> None:
+    before = _count(served)
+    half_head = socket.create_connection(_address(served))
+    half_head.sendall(b"GET /query?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n")  # no end of head
+    half_body = socket.create_connection(_address(served))
+    half_body.sendall(
+        b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 1000\r\n\r\nSELECT"
+    )
+    began = time.monotonic()
+    try:
+        for _ in range(5):  # others are answered at once, meanwhile
+            started = time.monotonic()
+            assert _count(served) == before
+            assert time.monotonic() - started < 1.5
+        # ... and the server gives up on the slow ones after the timeout
+        half_head.settimeout(TIMEOUT + 10)
+        assert half_head.recv(1000) == b""  # closed without an answer
+        half_body.settimeout(TIMEOUT + 10)
+        answer = b""
+        while chunk := half_body.recv(1000):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert time.monotonic() - began < TIMEOUT + 5
+    finally:
+        half_head.close()
+        half_body.close()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes started by any thread of *pid* (Linux)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def test_a_query_oxigraph_cannot_cancel_is_stopped(served: Served) -> None:
+    """The 4-way cross product: Oxigraph's own timeout does not stop its COUNT."""
+    if not Path(f"/proc/{served.process.pid}/task").is_dir():
+        pytest.skip("needs /proc (Linux) to find the Oxigraph processes")
+    before_count = _count(served)
+    before = _children(served.process.pid)
+    assert len(before) == 1
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    answer: list[tuple[int, str, bytes]] = []
+    thread = threading.Thread(
+        target=lambda: answer.append(_get(served.url, "text/csv", query=runaway))
+    )
+    began = time.monotonic()
+    thread.start()
+    time.sleep(0.5)
+    assert _count(served) == before_count  # others are answered while it runs
+    thread.join(TIMEOUT + 30)
+    elapsed = time.monotonic() - began
+    ((status, content_type, body),) = answer
+    assert status == 503
+    assert content_type.startswith("text/plain")
+    _assert_one_line(body, f"stopped after {TIMEOUT} s", f"--timeout {TIMEOUT}")
+    assert TIMEOUT <= elapsed < TIMEOUT + 3
+    assert _count(served) == before_count
+    # The Oxigraph process that ran it is replaced by a fresh one, and ends.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        now = _children(served.process.pid)
+        if len(now) == 1 and not now & before:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"Oxigraph processes: before {before}, now {now}")
+    (old,) = before
+    assert not Path(f"/proc/{old}").exists() or "Z" in Path(f"/proc/{old}/stat").read_text()
+
+
+def _read(url: str, accept: str, query: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url + "?" + urlencode({"query": query}))
+    request.add_header("Accept", accept)
+    with OPENER.open(request, timeout=60) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_long_answers_stream_and_are_cut_at_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_HELD bytes an answer streams; a limit reached after that cuts it."""
+    import http.client
+
+    from ssc_kg import endpoint, front
+
+    monkeypatch.setattr(front, "MAX_HELD", 4096)
+    product = "SELECT * WHERE {{ ?a ?b ?c . ?d ?e ?f }} ORDER BY ?a ?b ?c ?d ?e ?f LIMIT {}"
+    json_media = "application/sparql-results+json"
+    with endpoint.start([SAMPLE, EXTRA], shipped=False, port=0, max_results=300) as server:
+        status, headers, body = _read(server.query_url, json_media, product.format(300))
+        assert status == 200
+        assert "Content-Length" not in headers  # streamed: more than 4096 bytes
+        assert len(body) > 4096
+        assert sum(1 for _ in ox.parse_query_results(body, ox.QueryResultsFormat.JSON)) == 300
+        with pytest.raises(http.client.IncompleteRead):  # cut: never a complete document
+            _read(server.query_url, json_media, product.format(301))
+        assert _read(server.query_url, json_media, "ASK { }")[0] == 200
+
+
+def test_no_limit_streams_everything_until_the_timeout() -> None:
+    import http.client
+
+    from ssc_kg import endpoint
+
+    product = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    tsv = "text/tab-separated-values"
+    with endpoint.start([SAMPLE], shipped=False, port=0, max_results=0, timeout=1) as server:
+        status, _, body = _read(server.query_url, tsv, product + " LIMIT 20000")
+        assert status == 200
+        assert len(body.decode().splitlines()) == 20001  # header and rows: no limit
+        began = time.monotonic()
+        with pytest.raises(http.client.IncompleteRead):  # streamed, then cut at 1 s
+            _read(server.query_url, tsv, product)
+        assert time.monotonic() - began < 1 + 3
+        assert _read(server.query_url, tsv, "SELECT * { } ")[0] == 200
+
+
+def test_the_front_is_imported_only_by_serve(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "import ssc_kg, ssc_kg.cli, ssc_kg.endpoint\n"
+        "from ssc_kg.cli import main\n"
+        "try:\n"
+        f"    main(['export', '--format', 'nt', '--no-shipped', '--data', {str(SAMPLE)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiohttp'"
+        " or m == 'ssc_kg.front'), file=sys.stderr)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert completed.stderr.strip() == "[]"
+    assert completed.stdout
 
 
 # --------------------------------------------------------------------------- lifecycle
