@@ -68,7 +68,7 @@ class InputError(SscKgError):
             where = self.path + (f":{self.line}" if self.line is not None else "") + ": "
         elif self.line is not None:
             where = f"line {self.line}: "
-        return where + self.message
+        return _one_line(where + self.message)
 
 
 class FormatError(SscKgError, ValueError):

@@ -138,8 +138,9 @@ def _syntax_error(error: SyntaxError, source: PathLike) -> InputError:
 
     text = str(error.msg if error.msg else error)
     message = re.sub(_POSITION_PREFIX, "", text)
-    # the XML parser quotes a whole bad tag, which can run to the end of the document
+    # the XML parser quotes a whole bad tag or text, which can run to the end of the document
     message = re.sub(r"`([^`]{60})[^`]{20,}`", r"`\1...`", message)
+    message = re.sub(r"'([^']{60})[^']{20,}'", r"'\1...'", message)
     kind = InputError
     if "LoadDocumentCallback" in message:
         # pyoxigraph cannot fetch documents at all: --allow-network does not change this

@@ -299,6 +299,14 @@ def test_xml_parser_error_quoting_the_rest_of_the_document_is_cut(tmp_path: Path
     assert message.startswith(f"{data}: ")
     assert "`</r:Descripxxxx" in message
     assert len(message) < 300
+    data.write_text(  # text where an element should be: "Unexpected text event: '...'"
+        '<r:RDF xmlns:r="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' + "text " * 20_000,
+        encoding="utf-8",
+    )
+    with pytest.raises(ssc_kg.InputError) as excinfo:
+        ssc_kg.parse_quads([data])
+    assert "Unexpected text event: 'text text" in str(excinfo.value)
+    assert len(str(excinfo.value)) < 300
 
 
 def test_no_error_message_is_longer_than_a_line_people_read() -> None:
@@ -306,3 +314,6 @@ def test_no_error_message_is_longer_than_a_line_people_read() -> None:
     error = ssc_kg.QueryError("x" * 100_000)
     assert len(str(error)) == 1000
     assert str(error).endswith(" ...")
+    located = ssc_kg.InputError("y" * 100_000, path="/some/file.ttl", line=3)
+    assert str(located).startswith("/some/file.ttl:3: yyy")
+    assert len(str(located)) == 1000
